@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Fib mode: the kernel's routing table and neighbour cache decide. bpf_fib_lookup returns the
+ * egress port and both MACs; every lookup result is counted, and whatever the kernel must answer
+ * itself (ICMP errors, ARP/ND, local delivery) is passed up unmodified.
+ */
+#include "lib/forward.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+#define IPV6_FLOWINFO_MASK bpf_htonl(0x0FFFFFFF)
+
+/* Set before load: direct lookup skips policy rules (ip rule) and goes to the main table. */
+const volatile bool direct_lookup = false;
+
+/* Egress ports this forwarder may send to; keyed and valued by ifindex. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} tx_ports SEC(".maps");
+
+static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt)
+{
+	if (pkt->kind == PARSE_IPV4) {
+		fib->family = AF_INET;
+		fib->tos = pkt->ip4->tos;
+		fib->l4_protocol = pkt->ip4->protocol;
+		fib->tot_len = bpf_ntohs(pkt->ip4->tot_len);
+		fib->ipv4_src = pkt->ip4->saddr;
+		fib->ipv4_dst = pkt->ip4->daddr;
+	} else {
+		struct in6_addr *src = (struct in6_addr *)fib->ipv6_src;
+		struct in6_addr *dst = (struct in6_addr *)fib->ipv6_dst;
+
+		fib->family = AF_INET6;
+		fib->flowinfo = *(__be32 *)pkt->ip6 & IPV6_FLOWINFO_MASK;
+		fib->l4_protocol = pkt->ip6->nexthdr;
+		/* the MTU check compares the whole L3 packet, header included */
+		fib->tot_len = bpf_ntohs(pkt->ip6->payload_len) + sizeof(struct ipv6hdr);
+		*src = pkt->ip6->saddr;
+		*dst = pkt->ip6->daddr;
+	}
+}
+
+static __always_inline int fib_forward(struct xdp_md *ctx)
+{
+	struct bpf_fib_lookup fib = {};
+	struct packet pkt;
+	int action = forwarding_gate(ctx, &pkt);
+	long rc;
+
+	if (action != GATE_OPEN)
+		return action;
+	if (pkt.vlan_tags)
+		return pass_for(ctx, XDPFWD_REASON_VLAN); /* the VLAN device's routes, not ours */
+
+	fill_lookup(&fib, &pkt);
+	fib.ifindex = ctx->ingress_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
+	if (rc < 0)
+		return pass_for(ctx, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
+	if (rc < XDPFWD_REASON_FORWARDED)
+		count_reason(ctx, rc);
+
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		break;
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return XDP_DROP; /* the route says so; the kernel would drop it too */
+	default:
+		/* NO_NEIGH (kernel resolves), FRAG_NEEDED, NOT_FWDED (local), FWD_DISABLED, ... */
+		return XDP_PASS;
+	}
+
+	/* the fallback action is the port check: an egress not in tx_ports gets XDP_PASS */
+	action = bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
+	return forward_rewritten(ctx, &pkt, action, fib.dmac, fib.smac);
+}
+
+SEC("xdp")
+int xdpfwd_fib(struct xdp_md *ctx)
+{
+	return count_action(ctx, fib_forward(ctx));
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

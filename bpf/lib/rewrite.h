@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The L3-forwarding rewrite shared by every mode: new MACs, one hop less to live. */
+#ifndef XDPFWD_BPF_REWRITE_H
+#define XDPFWD_BPF_REWRITE_H
+
+#include "csum.h"
+#include "parsing.h"
+
+static __always_inline void copy_mac(unsigned char *dst, const unsigned char *src)
+{
+	__builtin_memcpy(dst, src, ETH_ALEN);
+}
+
+/* True when forwarding would let the TTL / hop limit reach zero: the kernel must answer. */
+static __always_inline int hop_expires(const struct packet *pkt)
+{
+	if (pkt->kind == PARSE_IPV4)
+		return pkt->ip4->ttl <= 1;
+	if (pkt->kind == PARSE_IPV6)
+		return pkt->ip6->hop_limit <= 1;
+	return 0;
+}
+
+static __always_inline void decrement_hop(struct packet *pkt)
+{
+	if (pkt->kind == PARSE_IPV4)
+		ipv4_decrement_ttl(pkt->ip4);
+	else if (pkt->kind == PARSE_IPV6)
+		ipv6_decrement_hop_limit(pkt->ip6);
+}
+
+static __always_inline void rewrite_macs(struct packet *pkt, const unsigned char *dst,
+					 const unsigned char *src)
+{
+	copy_mac(pkt->eth->h_dest, dst);
+	if (src)
+		copy_mac(pkt->eth->h_source, src);
+}
+
+#endif

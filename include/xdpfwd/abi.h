@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The contract between xdpfwd's BPF programs and its C++ library: map value layouts, counter
+ * indices and the names user space looks maps and programs up by. Plain C so that both sides
+ * include the same definitions; nothing here may depend on either side's headers.
+ */
+#ifndef XDPFWD_ABI_H
+#define XDPFWD_ABI_H
+
+#ifdef __cplusplus
+#include <cstdint>
+typedef std::uint8_t xdpfwd_u8;
+typedef std::uint64_t xdpfwd_u64;
+#else
+typedef unsigned char xdpfwd_u8;
+typedef unsigned long long xdpfwd_u64;
+#endif
+
+/* Per-CPU counter pair; one per XDP action in action_stats, one per reason in reason_stats. */
+struct xdpfwd_counter {
+	xdpfwd_u64 packets;
+	xdpfwd_u64 bytes;
+};
+
+/* Map mode: the MACs written into a frame that arrived on the port used as key. */
+struct xdpfwd_macs {
+	xdpfwd_u8 dst[6];
+	xdpfwd_u8 src[6];
+};
+
+/* XDP actions are 0..4 (ABORTED, DROP, PASS, TX, REDIRECT); the map keeps spare slots. */
+#define XDPFWD_ACTION_SLOTS 8
+
+/*
+ * Why a program decided what it did. 0..9 are the kernel's BPF_FIB_LKUP_RET_* codes (fib mode
+ * counts every lookup result); the rest are xdpfwd's own decisions, counted by every mode.
+ */
+enum xdpfwd_reason {
+	XDPFWD_REASON_FIB_SUCCESS = 0,
+	XDPFWD_REASON_FIB_BLACKHOLE = 1,
+	XDPFWD_REASON_FIB_UNREACHABLE = 2,
+	XDPFWD_REASON_FIB_PROHIBIT = 3,
+	XDPFWD_REASON_FIB_NOT_FWDED = 4,
+	XDPFWD_REASON_FIB_FWD_DISABLED = 5,
+	XDPFWD_REASON_FIB_UNSUPP_LWT = 6,
+	XDPFWD_REASON_FIB_NO_NEIGH = 7,
+	XDPFWD_REASON_FIB_FRAG_NEEDED = 8,
+	XDPFWD_REASON_FIB_NO_SRC_ADDR = 9,
+	XDPFWD_REASON_FORWARDED = 10,     /* rewritten and handed to the redirect */
+	XDPFWD_REASON_TTL_EXPIRED = 11,   /* TTL / hop limit <= 1: the kernel sends ICMP */
+	XDPFWD_REASON_PORT_DISABLED = 12, /* no devmap entry for the egress (or ingress) port */
+	XDPFWD_REASON_NOT_IP = 13,        /* ARP, LLDP, ...: the kernel's business */
+	XDPFWD_REASON_MALFORMED = 14,     /* truncated or inconsistent headers */
+	XDPFWD_REASON_LOCAL = 15,         /* link-local, multicast or neighbour discovery */
+	XDPFWD_REASON_VLAN = 16,          /* fib mode: tagged frames belong to the VLAN device */
+	XDPFWD_REASON_COUNT = 17
+};
+
+#define XDPFWD_REASON_SLOTS 32
+
+/* Program names as the kernel reports them (at most 15 characters). */
+#define XDPFWD_PROG_PASS "xdpfwd_pass"
+#define XDPFWD_PROG_STATIC "xdpfwd_static"
+#define XDPFWD_PROG_MAP "xdpfwd_map"
+#define XDPFWD_PROG_FIB "xdpfwd_fib"
+
+/* Map names as the kernel reports them (at most 15 characters). */
+#define XDPFWD_MAP_ACTION_STATS "action_stats"
+#define XDPFWD_MAP_REASON_STATS "reason_stats"
+#define XDPFWD_MAP_TX_PORTS "tx_ports"
+#define XDPFWD_MAP_PORT_MACS "port_macs"
+
+#endif

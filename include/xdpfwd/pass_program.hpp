@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include "forwarder.hpp"
+#include "xdpfwd_pass.skel.h"
+
+namespace xdpfwd {
+
+/// XDP_PASS with counters: what a veth peer needs so that frames redirected into the veth are
+/// accepted. Attach it to the peer, in the peer's namespace (see NetnsScope).
+class PassProgram : public Forwarder {
+public:
+	PassProgram() : Forwarder(load_skeleton<xdpfwd_pass>(XDPFWD_PROG_PASS)) {}
+};
+
+} // namespace xdpfwd

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "error.hpp"
+#include "unique_fd.hpp"
+
+namespace xdpfwd {
+
+/// A loaded BPF program: owns its fd, knows its kernel name and id, and finds its maps by name.
+/// It comes from load_skeleton() in the process that loads it, or from Program::from_id() (see
+/// find_attached()) in any other; the maps it hands out stay valid as long as their fds are open.
+class Program {
+public:
+	explicit Program(UniqueFd fd) : fd_(std::move(fd))
+	{
+		bpf_prog_info info{};
+		std::uint32_t length = sizeof(info);
+		check(bpf_obj_get_info_by_fd(fd_.get(), &info, &length), [] { return std::string("read BPF program info"); });
+		id_ = info.id;
+		name_ = info.name;
+		map_ids_.resize(info.nr_map_ids);
+		if (!map_ids_.empty()) {
+			info = {};
+			info.nr_map_ids = static_cast<std::uint32_t>(map_ids_.size());
+			info.map_ids = reinterpret_cast<std::uintptr_t>(map_ids_.data());
+			length = sizeof(info);
+			check(bpf_obj_get_info_by_fd(fd_.get(), &info, &length),
+			      [&] { return "read map ids of BPF program " + name_; });
+			map_ids_.resize(info.nr_map_ids);
+		}
+	}
+
+	/// Opens the program with kernel id `id` (what bpf_xdp_query reports).
+	static Program from_id(std::uint32_t id)
+	{
+		return Program(UniqueFd(check(bpf_prog_get_fd_by_id(id), [&] {
+			return "open BPF program id " + std::to_string(id);
+		})));
+	}
+
+	[[nodiscard]] int fd() const noexcept { return fd_.get(); }
+	[[nodiscard]] std::uint32_t id() const noexcept { return id_; }
+	[[nodiscard]] const std::string& name() const noexcept { return name_; }
+
+	/// A new fd for the program's map called `name` (kernel names are cut at 15 characters,
+	/// and global data maps are named "<object prefix>.rodata" and the like: a name starting
+	/// with '.' matches by suffix). Throws Error(ENOENT) when the program has no such map.
+	[[nodiscard]] UniqueFd map(std::string_view name) const
+	{
+		UniqueFd found = find_map(name);
+		if (!found)
+			throw Error(ENOENT, "find map \"" + std::string(name) + "\" of BPF program " + name_,
+				    "not an xdpfwd program of the expected mode");
+		return found;
+	}
+
+	/// Like map(), but an invalid UniqueFd when the program uses no such map.
+	[[nodiscard]] UniqueFd find_map(std::string_view name) const
+	{
+		for (const std::uint32_t map_id : map_ids_) {
+			UniqueFd map_fd(bpf_map_get_fd_by_id(map_id));
+			if (!map_fd)
+				continue; // freed meanwhile
+			bpf_map_info info{};
+			std::uint32_t length = sizeof(info);
+			if (bpf_obj_get_info_by_fd(map_fd.get(), &info, &length) != 0)
+				continue;
+			const std::string_view found(info.name);
+			const bool suffix = name.front() == '.' && found.size() >= name.size() &&
+					    found.substr(found.size() - name.size()) == name;
+			if (found == name || suffix)
+				return map_fd;
+		}
+		return {};
+	}
+
+private:
+	UniqueFd fd_;
+	std::uint32_t id_ = 0;
+	std::string name_;
+	std::vector<std::uint32_t> map_ids_;
+};
+
+/// Opens a bpftool skeleton, lets `configure` set read-only data (the only moment it can be
+/// set), loads it, and returns the single program it holds. The skeleton itself is freed: the
+/// Program keeps the kernel objects alive.
+template <class Skeleton, class Configure>
+Program load_skeleton(std::string_view what, Configure&& configure)
+{
+	struct Destroy {
+		void operator()(Skeleton* skeleton) const noexcept { Skeleton::destroy(skeleton); }
+	};
+	errno = 0;
+	std::unique_ptr<Skeleton, Destroy> skeleton(Skeleton::open());
+	if (!skeleton)
+		throw Error(errno ? errno : ENOMEM, "open BPF object for " + std::string(what));
+	configure(*skeleton);
+	check(Skeleton::load(skeleton.get()), [&] {
+		return "load BPF program " + std::string(what) + " (see the verifier log above)";
+	});
+	bpf_program* program = bpf_object__next_program(skeleton->obj, nullptr);
+	return Program(UniqueFd(check(::dup(bpf_program__fd(program)), [&] { return "dup fd of " + std::string(what); })));
+}
+
+template <class Skeleton>
+Program load_skeleton(std::string_view what)
+{
+	return load_skeleton<Skeleton>(what, [](Skeleton&) {});
+}
+
+} // namespace xdpfwd

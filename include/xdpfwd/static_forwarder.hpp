@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include <optional>
+
+#include "forwarder.hpp"
+#include "mac_address.hpp"
+#include "redirect_target.hpp"
+#include "xdpfwd_static.skel.h"
+
+namespace xdpfwd {
+
+/// Static mode's one decision, frozen into the program at load.
+struct StaticRoute {
+	Interface egress;
+	MacAddress dst_mac;
+	std::optional<MacAddress> src_mac;  ///< left as received when empty
+	bool check_veth_peer = true;        ///< refuse a veth egress whose peer has no XDP program
+};
+
+/// Static mode: every forwardable IP packet arriving on a port leaves through one egress with a
+/// fixed destination MAC (bpf_redirect). Throws Error at construction for a bad egress (ENODEV,
+/// ENOLINK for a veth peer without XDP) and at add_port for attach failures.
+class StaticForwarder : public Forwarder {
+public:
+	explicit StaticForwarder(const StaticRoute& route) : Forwarder(load(route)), egress_(route.egress.ifindex()) {}
+
+	/// Starts forwarding what arrives on `ingress`.
+	void add_port(Interface ingress, AttachOptions options = {}) { attach(ingress, options); }
+	bool remove_port(Interface ingress) { return detach(ingress); }
+
+	[[nodiscard]] unsigned egress() const noexcept { return egress_; }
+
+private:
+	static Program load(const StaticRoute& route)
+	{
+		const unsigned egress = route.egress.ifindex();
+		if (route.check_veth_peer)
+			check_redirect_target(egress);
+		else
+			link_info(egress); // still refuse an interface that does not exist
+		return load_skeleton<xdpfwd_static>(XDPFWD_PROG_STATIC, [&](xdpfwd_static& skel) {
+			skel.rodata->egress_ifindex = egress;
+			std::copy(route.dst_mac.bytes.begin(), route.dst_mac.bytes.end(), skel.rodata->dst_mac);
+			if (route.src_mac) {
+				std::copy(route.src_mac->bytes.begin(), route.src_mac->bytes.end(), skel.rodata->src_mac);
+				skel.rodata->rewrite_src_mac = true;
+			}
+		});
+	}
+
+	unsigned egress_;
+};
+
+} // namespace xdpfwd

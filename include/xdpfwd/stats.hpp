@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "abi.h"
+#include "error.hpp"
+#include "program.hpp"
+#include "unique_fd.hpp"
+
+namespace xdpfwd {
+
+enum class XdpAction : std::uint32_t { aborted = 0, drop = 1, pass = 2, tx = 3, redirect = 4 };
+inline constexpr std::size_t xdp_action_count = 5;
+
+inline std::string_view to_string(XdpAction action)
+{
+	static constexpr std::array<std::string_view, xdp_action_count> names{"ABORTED", "DROP", "PASS", "TX",
+									      "REDIRECT"};
+	const auto index = static_cast<std::size_t>(action);
+	return index < names.size() ? names[index] : "UNKNOWN";
+}
+
+/// Why a program decided what it did: 0..9 mirror BPF_FIB_LKUP_RET_*, the rest are xdpfwd's.
+enum class Reason : std::uint32_t {
+	fib_success = XDPFWD_REASON_FIB_SUCCESS,
+	fib_blackhole = XDPFWD_REASON_FIB_BLACKHOLE,
+	fib_unreachable = XDPFWD_REASON_FIB_UNREACHABLE,
+	fib_prohibit = XDPFWD_REASON_FIB_PROHIBIT,
+	fib_not_forwarded = XDPFWD_REASON_FIB_NOT_FWDED,
+	fib_forwarding_disabled = XDPFWD_REASON_FIB_FWD_DISABLED,
+	fib_unsupported_lwt = XDPFWD_REASON_FIB_UNSUPP_LWT,
+	fib_no_neighbour = XDPFWD_REASON_FIB_NO_NEIGH,
+	fib_fragmentation_needed = XDPFWD_REASON_FIB_FRAG_NEEDED,
+	fib_no_source_address = XDPFWD_REASON_FIB_NO_SRC_ADDR,
+	forwarded = XDPFWD_REASON_FORWARDED,
+	ttl_expired = XDPFWD_REASON_TTL_EXPIRED,
+	port_disabled = XDPFWD_REASON_PORT_DISABLED,
+	not_ip = XDPFWD_REASON_NOT_IP,
+	malformed = XDPFWD_REASON_MALFORMED,
+	link_scoped = XDPFWD_REASON_LOCAL,
+	vlan = XDPFWD_REASON_VLAN,
+};
+inline constexpr std::size_t reason_count = XDPFWD_REASON_COUNT;
+
+inline std::string_view to_string(Reason reason)
+{
+	static constexpr std::array<std::string_view, reason_count> names{
+	    "fib_success",     "fib_blackhole", "fib_unreachable", "fib_prohibit", "fib_not_fwded", "fib_fwd_disabled",
+	    "fib_unsupp_lwt",  "fib_no_neigh",  "fib_frag_needed", "fib_no_src_addr", "forwarded",  "ttl_expired",
+	    "port_disabled",   "not_ip",        "malformed",       "link_scoped",  "vlan"};
+	const auto index = static_cast<std::size_t>(reason);
+	return index < names.size() ? names[index] : "unknown";
+}
+
+struct Counter {
+	std::uint64_t packets = 0;
+	std::uint64_t bytes = 0;
+};
+
+/// Counters summed over all CPUs at one instant.
+struct StatsSnapshot {
+	std::chrono::steady_clock::time_point taken;
+	std::array<Counter, xdp_action_count> actions{};
+	std::array<Counter, reason_count> reasons{};
+
+	[[nodiscard]] const Counter& operator[](XdpAction a) const { return actions[static_cast<std::size_t>(a)]; }
+	[[nodiscard]] const Counter& operator[](Reason r) const { return reasons[static_cast<std::size_t>(r)]; }
+	[[nodiscard]] std::uint64_t total_packets() const
+	{
+		std::uint64_t total = 0;
+		for (const auto& c : actions)
+			total += c.packets;
+		return total;
+	}
+};
+
+struct Rate {
+	double packets_per_second = 0;
+	double bits_per_second = 0;
+};
+
+/// Rates between two snapshots of the same counters.
+struct StatsRates {
+	double seconds = 0;
+	std::array<Rate, xdp_action_count> actions{};
+	std::array<Rate, reason_count> reasons{};
+
+	[[nodiscard]] const Rate& operator[](XdpAction a) const { return actions[static_cast<std::size_t>(a)]; }
+	[[nodiscard]] const Rate& operator[](Reason r) const { return reasons[static_cast<std::size_t>(r)]; }
+};
+
+inline StatsRates rates_between(const StatsSnapshot& earlier, const StatsSnapshot& later)
+{
+	StatsRates rates;
+	rates.seconds = std::chrono::duration<double>(later.taken - earlier.taken).count();
+	if (rates.seconds <= 0)
+		return rates;
+	auto rate = [&](const Counter& a, const Counter& b) {
+		// a counter that went backwards belongs to a reloaded program: report no rate
+		if (b.packets < a.packets || b.bytes < a.bytes)
+			return Rate{};
+		return Rate{static_cast<double>(b.packets - a.packets) / rates.seconds,
+			    static_cast<double>(b.bytes - a.bytes) * 8 / rates.seconds};
+	};
+	for (std::size_t i = 0; i < xdp_action_count; ++i)
+		rates.actions[i] = rate(earlier.actions[i], later.actions[i]);
+	for (std::size_t i = 0; i < reason_count; ++i)
+		rates.reasons[i] = rate(earlier.reasons[i], later.reasons[i]);
+	return rates;
+}
+
+/// Reads an xdpfwd program's per-CPU action and reason counters. Owns fds of both maps, so it
+/// keeps working after the forwarder that made it is gone (while the program lives).
+class StatsReader {
+public:
+	/// The counters of any xdpfwd program (the pass program has no reasons: they read as 0).
+	explicit StatsReader(const Program& program)
+	    : actions_(program.map(XDPFWD_MAP_ACTION_STATS)), reasons_(program.find_map(XDPFWD_MAP_REASON_STATS)),
+	      cpus_(check(libbpf_num_possible_cpus(), [] { return std::string("count possible CPUs"); }))
+	{
+	}
+
+	[[nodiscard]] StatsSnapshot snapshot() const
+	{
+		StatsSnapshot snap;
+		std::vector<xdpfwd_counter> per_cpu(static_cast<std::size_t>(cpus_));
+		auto sum = [&](const UniqueFd& map, std::uint32_t key, Counter& out) {
+			check(bpf_map_lookup_elem(map.get(), &key, per_cpu.data()),
+			      [&] { return "read XDP counters slot " + std::to_string(key); });
+			for (const auto& c : per_cpu) {
+				out.packets += c.packets;
+				out.bytes += c.bytes;
+			}
+		};
+		for (std::uint32_t i = 0; i < xdp_action_count; ++i)
+			sum(actions_, i, snap.actions[i]);
+		for (std::uint32_t i = 0; reasons_ && i < reason_count; ++i)
+			sum(reasons_, i, snap.reasons[i]);
+		snap.taken = std::chrono::steady_clock::now();
+		return snap;
+	}
+
+private:
+	UniqueFd actions_;
+	UniqueFd reasons_;
+	int cpus_;
+};
+
+} // namespace xdpfwd

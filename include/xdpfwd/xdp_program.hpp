@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "error.hpp"
+#include "interface.hpp"
+#include "program.hpp"
+
+namespace xdpfwd {
+
+/// Where XDP runs: in the driver (native), in the stack on the skb (generic), or native with
+/// a fall-back to generic (automatic).
+enum class AttachMode { automatic, native, generic };
+
+inline const char* to_string(AttachMode mode)
+{
+	switch (mode) {
+	case AttachMode::native:
+		return "native";
+	case AttachMode::generic:
+		return "generic";
+	default:
+		return "auto";
+	}
+}
+
+struct AttachOptions {
+	AttachMode mode = AttachMode::automatic;
+	bool force = false;       ///< replace a program something else attached
+	bool persistent = false;  ///< leave it attached when the owner is destroyed
+};
+
+/// What is attached to an interface now, if anything: the program and the mode it runs in.
+struct AttachedProgram {
+	Program program;
+	AttachMode mode;
+	unsigned ifindex;
+};
+
+inline std::optional<AttachedProgram> find_attached(unsigned ifindex)
+{
+	bpf_xdp_query_opts query{};
+	query.sz = sizeof(query);
+	check(bpf_xdp_query(static_cast<int>(ifindex), 0, &query),
+	      [&] { return "query XDP program on " + describe_interface(ifindex); });
+	std::uint32_t id = 0;
+	AttachMode mode = AttachMode::native;
+	if (query.drv_prog_id) {
+		id = query.drv_prog_id;
+	} else if (query.skb_prog_id) {
+		id = query.skb_prog_id;
+		mode = AttachMode::generic;
+	}
+	if (!id)
+		return std::nullopt;
+	return AttachedProgram{Program::from_id(id), mode, ifindex};
+}
+
+/// The attachment of a program to one interface, through netlink so that it can outlive the
+/// process (persistent) and be found again by interface. Move-only; the destructor detaches
+/// unless persistent, and never detaches a program that has since replaced ours.
+/// Throws Error: EBUSY (another program is there; the message names it), EPERM, ENODEV.
+class XdpProgram {
+public:
+	XdpProgram(const Program& program, unsigned ifindex, AttachOptions options = {})
+	    : program_fd_(check(::dup(program.fd()), [] { return std::string("dup program fd"); })),
+	      program_name_(program.name()), ifindex_(ifindex), persistent_(options.persistent)
+	{
+		if (options.force)
+			clear_other_mode(options.mode);
+		if (options.mode != AttachMode::generic) {
+			const int rc = try_attach(AttachMode::native, options.force);
+			if (rc == 0) {
+				mode_ = AttachMode::native;
+				return;
+			}
+			if (options.mode == AttachMode::native || !native_failure_is_recoverable(-rc))
+				fail(-rc, AttachMode::native);
+		}
+		const int rc = try_attach(AttachMode::generic, options.force);
+		if (rc != 0)
+			fail(-rc, AttachMode::generic);
+		mode_ = AttachMode::generic;
+	}
+
+	/// Takes ownership of what another process attached (to detach it, typically).
+	explicit XdpProgram(AttachedProgram&& attached)
+	    : program_fd_(check(::dup(attached.program.fd()), [] { return std::string("dup program fd"); })),
+	      program_name_(attached.program.name()), ifindex_(attached.ifindex), mode_(attached.mode),
+	      persistent_(true)
+	{
+	}
+
+	XdpProgram(XdpProgram&&) noexcept = default;
+	XdpProgram& operator=(XdpProgram&& other) noexcept
+	{
+		if (this != &other) {
+			release_attachment();
+			program_fd_ = std::move(other.program_fd_);
+			program_name_ = std::move(other.program_name_);
+			ifindex_ = other.ifindex_;
+			mode_ = other.mode_;
+			persistent_ = other.persistent_;
+		}
+		return *this;
+	}
+	XdpProgram(const XdpProgram&) = delete;
+	XdpProgram& operator=(const XdpProgram&) = delete;
+	~XdpProgram() { release_attachment(); }
+
+	[[nodiscard]] unsigned ifindex() const noexcept { return ifindex_; }
+	[[nodiscard]] AttachMode mode() const noexcept { return mode_; }
+	[[nodiscard]] const std::string& program_name() const noexcept { return program_name_; }
+	[[nodiscard]] bool persistent() const noexcept { return persistent_; }
+
+	/// Leave the program attached after this owner is gone (and after the process exits).
+	void persist() noexcept { persistent_ = true; }
+
+	/// Detaches now; a program that replaced ours is left alone (returns false then).
+	bool detach()
+	{
+		if (!program_fd_)
+			return false;
+		bpf_xdp_attach_opts opts{};
+		opts.sz = sizeof(opts);
+		opts.old_prog_fd = program_fd_.get();
+		const int rc = bpf_xdp_attach(static_cast<int>(ifindex_), -1, mode_flags(mode_) | XDP_FLAGS_REPLACE, &opts);
+		program_fd_.reset();
+		if (rc == -EEXIST || rc == -ENODEV)
+			return false; // replaced by someone else, or the interface is gone with it
+		check(rc, [&] { return "detach " + program_name_ + " from " + describe_interface(ifindex_); });
+		return true;
+	}
+
+private:
+	static std::uint32_t mode_flags(AttachMode mode)
+	{
+		return mode == AttachMode::generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	}
+
+	// Native attach failing for the driver's sake (no support, MTU, ...) warrants generic;
+	// a refusal (privileges, another program, no device) does not.
+	static bool native_failure_is_recoverable(int err)
+	{
+		return err != EPERM && err != EACCES && err != EBUSY && err != EEXIST && err != ENODEV;
+	}
+
+	int try_attach(AttachMode mode, bool force)
+	{
+		const std::uint32_t flags = mode_flags(mode) | (force ? 0u : XDP_FLAGS_UPDATE_IF_NOEXIST);
+		return bpf_xdp_attach(static_cast<int>(ifindex_), program_fd_.get(), flags, nullptr);
+	}
+
+	// Native and generic programs cannot coexist; replacing one in the other mode means
+	// removing it first.
+	void clear_other_mode(AttachMode wanted)
+	{
+		const auto current = find_attached(ifindex_);
+		if (!current || wanted == AttachMode::automatic || current->mode == wanted)
+			return;
+		check(bpf_xdp_detach(static_cast<int>(ifindex_), mode_flags(current->mode), nullptr), [&] {
+			return "detach " + current->program.name() + " from " + describe_interface(ifindex_) + " to replace it";
+		});
+	}
+
+	[[noreturn]] void fail(int err, AttachMode mode)
+	{
+		std::string hint;
+		if (err == EBUSY || err == EEXIST) {
+			if (const auto other = find_attached(ifindex_))
+				hint = "XDP program " + other->program.name() + " (id " + std::to_string(other->program.id()) +
+				       ", " + to_string(other->mode) + ") is already attached; force replaces it";
+		}
+		throw Error(err, "attach " + program_name_ + " to " + describe_interface(ifindex_) + " in " + to_string(mode) + " mode",
+			    hint);
+	}
+
+	void release_attachment() noexcept
+	{
+		if (persistent_ || !program_fd_)
+			return;
+		try {
+			detach();
+		} catch (...) {
+			// a destructor must not throw; the kernel drops the attachment with the interface
+		}
+	}
+
+	UniqueFd program_fd_;
+	std::string program_name_;
+	unsigned ifindex_ = 0;
+	AttachMode mode_ = AttachMode::native;
+	bool persistent_ = false;
+};
+
+} // namespace xdpfwd

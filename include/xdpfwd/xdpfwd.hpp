@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+// xdpfwd: Layer-3 forwarding in XDP for C++ programs. One include, link libbpf.
+
+#include "dev_map.hpp"           // DevMap: typed devmap view
+#include "error.hpp"             // Error: std::system_error with context
+#include "fib_forwarder.hpp"     // FibForwarder: kernel FIB decides
+#include "interface.hpp"         // ifindex_of, name_of, link_info, Interface
+#include "mac_address.hpp"       // MacAddress
+#include "map_forwarder.hpp"     // MapForwarder: user space decides, in maps
+#include "netns.hpp"             // NetnsScope: work inside a named network namespace
+#include "pass_program.hpp"      // PassProgram: the veth peer's XDP_PASS
+#include "program.hpp"           // Program: a loaded BPF program and its maps
+#include "redirect_target.hpp"   // check_redirect_target: veth peers without XDP
+#include "static_forwarder.hpp"  // StaticForwarder: one egress, fixed MACs
+#include "stats.hpp"             // StatsReader, StatsSnapshot, rates_between
+#include "unique_fd.hpp"         // UniqueFd
+#include "xdp_program.hpp"       // XdpProgram: one attachment; find_attached

@@ -1,0 +1,154 @@
+// Test namespaces: uniquely named per run, removed by the destructor, by an exit or signal
+// handler, and, for runs that crashed, by the next run's sweep of namespaces whose pid is gone.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include <xdpfwd/netns.hpp>
+
+namespace xdpfwd::test {
+
+inline constexpr const char* netns_prefix = "xfwdt-";
+
+/// Runs a shell command; returns its exit status.
+inline int run(const std::string& command)
+{
+	const int status = std::system((command + " >/dev/null 2>&1").c_str());
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Runs a shell command and returns what it printed (stdout and stderr).
+inline std::string output(const std::string& command, int* status = nullptr)
+{
+	std::string text;
+	FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+	if (!pipe)
+		throw std::runtime_error("popen failed: " + command);
+	std::array<char, 4096> buffer;
+	while (std::fgets(buffer.data(), buffer.size(), pipe))
+		text += buffer.data();
+	const int rc = ::pclose(pipe);
+	if (status)
+		*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	return text;
+}
+
+/// Runs a command that must succeed; throws with its output otherwise.
+inline void must(const std::string& command)
+{
+	int status = 0;
+	const std::string text = output(command, &status);
+	if (status != 0)
+		throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command + "\n" + text);
+}
+
+namespace detail {
+
+inline std::mutex& registry_mutex()
+{
+	static std::mutex m;
+	return m;
+}
+
+inline std::set<std::string>& registry()
+{
+	static std::set<std::string> names;
+	return names;
+}
+
+inline void remove_registered() noexcept
+{
+	for (const auto& name : registry())
+		run("ip netns del " + name);
+	registry().clear();
+}
+
+inline void on_signal(int sig)
+{
+	remove_registered();
+	::signal(sig, SIG_DFL);
+	::raise(sig);
+}
+
+/// Once per process: remove namespaces left by test runs that died, install the handlers.
+inline void prepare_once()
+{
+	static std::once_flag once;
+	std::call_once(once, [] {
+		const std::string stale = output("ip netns list | awk '{print $1}' | grep '^" + std::string(netns_prefix) + "' || true");
+		std::size_t start = 0;
+		while (start < stale.size()) {
+			const std::size_t end = stale.find('\n', start);
+			const std::string name = stale.substr(start, end - start);
+			start = end == std::string::npos ? stale.size() : end + 1;
+			const auto pid_end = name.find('-', std::string(netns_prefix).size());
+			const std::string pid = name.substr(std::string(netns_prefix).size(), pid_end - std::string(netns_prefix).size());
+			if (!pid.empty() && ::kill(std::atoi(pid.c_str()), 0) != 0)
+				run("ip netns del " + name);
+		}
+		std::atexit(remove_registered);
+		for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV})
+			::signal(sig, on_signal);
+	});
+}
+
+} // namespace detail
+
+/// A network namespace named xfwdt-<pid>-<n>-<role>, with loopback up, gone when destroyed.
+class Netns {
+public:
+	explicit Netns(const std::string& role)
+	{
+		detail::prepare_once();
+		static int counter = 0;
+		name_ = std::string(netns_prefix) + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" + role;
+		{
+			std::lock_guard lock(detail::registry_mutex());
+			detail::registry().insert(name_);
+		}
+		must("ip netns add " + name_);
+		must("ip -n " + name_ + " link set lo up");
+	}
+	Netns(const Netns&) = delete;
+	Netns& operator=(const Netns&) = delete;
+	~Netns()
+	{
+		run("ip netns del " + name_);
+		std::lock_guard lock(detail::registry_mutex());
+		detail::registry().erase(name_);
+	}
+
+	[[nodiscard]] const std::string& name() const { return name_; }
+
+	/// "ip netns exec <name> <command>"
+	[[nodiscard]] std::string exec(const std::string& command) const { return "ip netns exec " + name_ + " " + command; }
+	/// "ip -n <name> <args>"
+	[[nodiscard]] std::string ip(const std::string& args) const { return "ip -n " + name_ + " " + args; }
+
+	/// Moves the calling thread into this namespace until the returned scope ends.
+	[[nodiscard]] std::unique_ptr<NetnsScope> enter() const { return std::make_unique<NetnsScope>(name_); }
+
+private:
+	std::string name_;
+};
+
+/// A veth pair: `a_name` in `a`, `b_name` in `b`, both up.
+inline void add_veth(const Netns& a, const std::string& a_name, const Netns& b, const std::string& b_name)
+{
+	must("ip link add " + a_name + " netns " + a.name() + " type veth peer name " + b_name + " netns " + b.name());
+	must(a.ip("link set " + a_name + " up"));
+	must(b.ip("link set " + b_name + " up"));
+}
+
+} // namespace xdpfwd::test
