@@ -36,7 +36,11 @@ public:
 		bpf_devmap_val value{};
 		value.ifindex = ifindex;
 		value.bpf_prog.fd = -1; // no devmap egress program
-		check(bpf_map_update_elem(fd_.get(), &key, &value, BPF_ANY), [&] {
+		int rc = bpf_map_update_elem(fd_.get(), &key, &value, BPF_ANY);
+		char name[IF_NAMESIZE];
+		if (rc == -EINVAL && !::if_indextoname(ifindex, name))
+			rc = -ENODEV; // the kernel says EINVAL for an egress that does not exist
+		check(rc, [&] {
 			return "set " + name_ + "[" + std::to_string(key) + "] to " + describe_interface(ifindex);
 		});
 	}
