@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "detail/rtnetlink.hpp"
 #include "error.hpp"
@@ -62,78 +63,105 @@ inline std::string describe_interface(unsigned ifindex)
 	return "ifindex " + std::to_string(ifindex);
 }
 
-/// Queries one link by ifindex; with `netnsid`, the link of that id in a peer namespace (as a
-/// veth reports its peer). Throws Error(ENODEV) when there is no such link.
-inline LinkInfo link_info(unsigned ifindex, std::optional<int> netnsid = std::nullopt)
+namespace detail {
+
+inline std::string attribute_string(const void* data, std::size_t length)
+{
+	return std::string(static_cast<const char*>(data), ::strnlen(static_cast<const char*>(data), length));
+}
+
+/// The fields of one RTM_NEWLINK message xdpfwd cares about.
+inline LinkInfo parse_link(const nlmsghdr& msg)
+{
+	LinkInfo link;
+	const auto* reply = static_cast<const ifinfomsg*>(NLMSG_DATA(&msg));
+	link.ifindex = static_cast<unsigned>(reply->ifi_index);
+	const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*reply)));
+	for_each_attribute(IFLA_RTA(reply), length, [&](int type, const void* data, std::size_t len) {
+		const auto* nested = static_cast<const rtattr*>(data);
+		switch (type) {
+		case IFLA_IFNAME:
+			link.name = attribute_string(data, len);
+			break;
+		case IFLA_ADDRESS:
+			if (len == link.mac.bytes.size())
+				std::memcpy(link.mac.bytes.data(), data, len);
+			break;
+		case IFLA_MTU:
+			link.mtu = attribute_value<std::uint32_t>(data, len);
+			break;
+		case IFLA_LINK:
+			link.peer = attribute_value<std::uint32_t>(data, len);
+			break;
+		case IFLA_LINK_NETNSID:
+			link.peer_netnsid = attribute_value<std::int32_t>(data, len);
+			break;
+		case IFLA_LINKINFO:
+			for_each_attribute(nested, static_cast<int>(len), [&](int kind, const void* value, std::size_t value_len) {
+				if (kind == IFLA_INFO_KIND)
+					link.kind = attribute_string(value, value_len);
+			});
+			break;
+		case IFLA_XDP:
+			for_each_attribute(nested, static_cast<int>(len), [&](int xdp, const void* value, std::size_t value_len) {
+				if (xdp == IFLA_XDP_ATTACHED)
+					link.xdp_attach_mode = attribute_value<std::uint8_t>(value, value_len);
+				else if (xdp == IFLA_XDP_PROG_ID)
+					link.xdp_program_id = attribute_value<std::uint32_t>(value, value_len);
+			});
+			break;
+		default:
+			break;
+		}
+	});
+	return link;
+}
+
+/// RTM_GETLINK for one ifindex (optionally in a peer namespace), or a dump of all links.
+inline std::vector<LinkInfo> get_links(unsigned ifindex, std::optional<int> netnsid)
 {
 	std::vector<char> request(NLMSG_SPACE(sizeof(ifinfomsg)));
 	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
 	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
 	header->nlmsg_type = RTM_GETLINK;
+	header->nlmsg_flags = ifindex == 0 ? NLM_F_DUMP : 0;
 	auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(header));
 	info->ifi_family = AF_UNSPEC;
 	info->ifi_index = static_cast<int>(ifindex);
 	if (netnsid) {
 		const std::int32_t id = *netnsid;
-		detail::append_attribute(request, IFLA_TARGET_NETNSID, &id, sizeof(id));
+		append_attribute(request, IFLA_TARGET_NETNSID, &id, sizeof(id));
 	}
-
-	LinkInfo link;
-	link.ifindex = ifindex;
-	detail::RtNetlink netlink;
-	netlink.transact(
+	std::vector<LinkInfo> links;
+	RtNetlink().transact(
 	    reinterpret_cast<nlmsghdr*>(request.data()),
 	    [&](const nlmsghdr& msg) {
-		    if (msg.nlmsg_type != RTM_NEWLINK)
-			    return;
-		    const auto* reply = static_cast<const ifinfomsg*>(NLMSG_DATA(&msg));
-		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*reply)));
-		    detail::for_each_attribute(IFLA_RTA(reply), length, [&](int type, const void* data, std::size_t len) {
-			    switch (type) {
-			    case IFLA_IFNAME:
-				    link.name.assign(static_cast<const char*>(data), ::strnlen(static_cast<const char*>(data), len));
-				    break;
-			    case IFLA_ADDRESS:
-				    if (len == link.mac.bytes.size())
-					    std::memcpy(link.mac.bytes.data(), data, len);
-				    break;
-			    case IFLA_MTU:
-				    link.mtu = detail::attribute_value<std::uint32_t>(data, len);
-				    break;
-			    case IFLA_LINK:
-				    link.peer = detail::attribute_value<std::uint32_t>(data, len);
-				    break;
-			    case IFLA_LINK_NETNSID:
-				    link.peer_netnsid = detail::attribute_value<std::int32_t>(data, len);
-				    break;
-			    case IFLA_LINKINFO:
-				    detail::for_each_attribute(static_cast<const rtattr*>(data), static_cast<int>(len),
-							       [&](int nested, const void* value, std::size_t value_len) {
-								       if (nested == IFLA_INFO_KIND)
-									       link.kind.assign(static_cast<const char*>(value),
-												::strnlen(static_cast<const char*>(value), value_len));
-							       });
-				    break;
-			    case IFLA_XDP:
-				    detail::for_each_attribute(static_cast<const rtattr*>(data), static_cast<int>(len),
-							       [&](int nested, const void* value, std::size_t value_len) {
-								       if (nested == IFLA_XDP_ATTACHED)
-									       link.xdp_attach_mode = detail::attribute_value<std::uint8_t>(value, value_len);
-								       else if (nested == IFLA_XDP_PROG_ID)
-									       link.xdp_program_id = detail::attribute_value<std::uint32_t>(value, value_len);
-							       });
-				    break;
-			    default:
-				    break;
-			    }
-		    });
+		    if (msg.nlmsg_type == RTM_NEWLINK)
+			    links.push_back(parse_link(msg));
 	    },
 	    [&] {
-		    return "query link with ifindex " + std::to_string(ifindex) +
+		    return (ifindex ? "query link with ifindex " + std::to_string(ifindex) : std::string("list links")) +
 			   (netnsid ? " in peer netns id " + std::to_string(*netnsid) : std::string());
 	    });
-	return link;
+	return links;
 }
+
+} // namespace detail
+
+/// Queries one link by ifindex; with `netnsid`, the link of that id in a peer namespace (as a
+/// veth reports its peer). Throws Error(ENODEV) when there is no such link.
+inline LinkInfo link_info(unsigned ifindex, std::optional<int> netnsid = std::nullopt)
+{
+	if (ifindex == 0)
+		throw Error(ENODEV, "query link with ifindex 0");
+	auto links = detail::get_links(ifindex, netnsid);
+	if (links.empty())
+		throw Error(ENODEV, "query link with ifindex " + std::to_string(ifindex));
+	return std::move(links.front());
+}
+
+/// Every link in the caller's network namespace, in ifindex order.
+inline std::vector<LinkInfo> list_links() { return detail::get_links(0, std::nullopt); }
 
 /// An interface named either way: `add_port("veth1")` or `add_port(7)`. A name is resolved
 /// once, when the Interface is made (Error(ENODEV) if unknown).

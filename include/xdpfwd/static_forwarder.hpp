@@ -23,15 +23,37 @@ struct StaticRoute {
 /// ENOLINK for a veth peer without XDP) and at add_port for attach failures.
 class StaticForwarder : public Forwarder {
 public:
-	explicit StaticForwarder(const StaticRoute& route) : Forwarder(load(route)), egress_(route.egress.ifindex()) {}
+	explicit StaticForwarder(const StaticRoute& route) : Forwarder(load(route)) {}
+
+	/// The static forwarder some process attached to `port`, to read its route or stats.
+	static StaticForwarder attached_to(Interface port)
+	{
+		return StaticForwarder(attached_program(port, XDPFWD_PROG_STATIC));
+	}
 
 	/// Starts forwarding what arrives on `ingress`.
 	void add_port(Interface ingress, AttachOptions options = {}) { attach(ingress, options); }
 	bool remove_port(Interface ingress) { return detach(ingress); }
 
-	[[nodiscard]] unsigned egress() const noexcept { return egress_; }
+	/// The route frozen into the program, read back from its .rodata.
+	[[nodiscard]] StaticRoute route() const
+	{
+		const UniqueFd rodata = program().map(".rodata");
+		xdpfwd_static::xdpfwd_static__rodata value{};
+		const std::uint32_t key = 0;
+		check(bpf_map_lookup_elem(rodata.get(), &key, &value), [] { return std::string("read static route"); });
+		StaticRoute route{value.egress_ifindex, {}, std::nullopt};
+		std::copy(std::begin(value.dst_mac), std::end(value.dst_mac), route.dst_mac.bytes.begin());
+		if (value.rewrite_src_mac) {
+			route.src_mac.emplace();
+			std::copy(std::begin(value.src_mac), std::end(value.src_mac), route.src_mac->bytes.begin());
+		}
+		return route;
+	}
 
 private:
+	explicit StaticForwarder(Program program) : Forwarder(std::move(program)) {}
+
 	static Program load(const StaticRoute& route)
 	{
 		const unsigned egress = route.egress.ifindex();
@@ -48,8 +70,6 @@ private:
 			}
 		});
 	}
-
-	unsigned egress_;
 };
 
 } // namespace xdpfwd

@@ -9,6 +9,7 @@
 #include "interface.hpp"         // ifindex_of, name_of, link_info, Interface
 #include "mac_address.hpp"       // MacAddress
 #include "map_forwarder.hpp"     // MapForwarder: user space decides, in maps
+#include "neighbour.hpp"         // neighbours, neighbour_mac: the ARP/ND cache
 #include "netns.hpp"             // NetnsScope: work inside a named network namespace
 #include "pass_program.hpp"      // PassProgram: the veth peer's XDP_PASS
 #include "program.hpp"           // Program: a loaded BPF program and its maps
