@@ -1,0 +1,275 @@
+// scenario up/down and demo.
+#include "scenario.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+namespace xdpfwd::cli {
+
+namespace {
+
+constexpr const char* scenario_help = R"(usage: xdpfwd scenario up [--prefix P] [--mode static|map|fib] [--lookup full|direct]
+       xdpfwd scenario down [--prefix P]
+Builds (or removes) the namespaces P-uno, P-dos and P-router (P defaults to xdpfwd): veth pairs
+router:uno <-> P-uno:veth0 and router:dos <-> P-dos:veth0, 192.0.2.0/24 and 2001:db8:1::/64 on
+the uno side, 198.51.100.0/24 and 2001:db8:2::/64 on the dos side, default routes through the
+router, forwarding on in the router, xdpfwd_pass on each veth0. Both are idempotent.
+--mode also wires the router: static (dos -> uno), map (both ways) or fib (both ways).
+example: xdpfwd scenario up --prefix lab --mode fib && ip netns exec lab-dos ping 192.0.2.2
+)";
+
+constexpr const char* demo_help = R"(usage: xdpfwd demo [--prefix P]
+Builds a scenario with a unique prefix, forwards ping traffic (IPv4 and IPv6) in static, map and
+fib mode, prints the router's statistics for each, and removes everything, also on failure or
+Ctrl-C. Exit status 1 if any mode failed to forward.
+)";
+
+bool netns_exists(const std::string& name)
+{
+	struct stat st{};
+	return ::stat(("/run/netns/" + name).c_str(), &st) == 0;
+}
+
+bool link_exists(const std::string& netns, const std::string& name)
+{
+	return run({"ip", "-n", netns, "link", "show", "dev", name}) == 0;
+}
+
+void sysctl(const std::string& netns, const std::string& setting)
+{
+	must({"ip", "netns", "exec", netns, "sysctl", "-qw", setting});
+}
+
+// Attaches xdpfwd_pass to veth0 inside a host namespace unless it runs there already.
+void ensure_pass(const std::string& netns)
+{
+	const NetnsScope scope(netns);
+	const unsigned veth0 = ifindex_of("veth0");
+	const auto attached = find_attached(veth0);
+	if (attached && attached->program.name() == XDPFWD_PROG_PASS)
+		return;
+	PassProgram pass;
+	pass.attach(veth0, {.persistent = true});
+}
+
+MacAddress host_mac(const std::string& netns)
+{
+	const NetnsScope scope(netns);
+	return mac_of(ifindex_of("veth0"));
+}
+
+} // namespace
+
+const Host& Scenario::uno()
+{
+	static const Host host{"uno", "192.0.2", "2001:db8:1"};
+	return host;
+}
+
+const Host& Scenario::dos()
+{
+	static const Host host{"dos", "198.51.100", "2001:db8:2"};
+	return host;
+}
+
+bool Scenario::exists() const { return netns_exists(router()); }
+
+void Scenario::up()
+{
+	for (const std::string& name : {router(), ns(uno()), ns(dos())}) {
+		if (!netns_exists(name))
+			must({"ip", "netns", "add", name});
+		must({"ip", "-n", name, "link", "set", "lo", "up"});
+	}
+	sysctl(router(), "net.ipv4.conf.all.forwarding=1");
+	sysctl(router(), "net.ipv6.conf.all.forwarding=1");
+	for (const Host* host : {&uno(), &dos()}) {
+		const std::string hostns = ns(*host);
+		if (!link_exists(router(), host->role))
+			must({"ip", "link", "add", host->role, "netns", router(), "type", "veth", "peer", "name", "veth0", "netns", hostns});
+		must({"ip", "-n", router(), "addr", "replace", host->v4_net + ".1/24", "dev", host->role});
+		must({"ip", "-n", router(), "addr", "replace", host->v6_net + "::1/64", "dev", host->role, "nodad"});
+		must({"ip", "-n", hostns, "addr", "replace", host->v4() + "/24", "dev", "veth0"});
+		must({"ip", "-n", hostns, "addr", "replace", host->v6() + "/64", "dev", "veth0", "nodad"});
+		must({"ip", "-n", router(), "link", "set", host->role, "up"});
+		must({"ip", "-n", hostns, "link", "set", "veth0", "up"});
+		must({"ip", "-n", hostns, "route", "replace", "default", "via", host->v4_net + ".1"});
+		must({"ip", "-n", hostns, "-6", "route", "replace", "default", "via", host->v6_net + "::1"});
+		ensure_pass(hostns);
+	}
+}
+
+bool Scenario::down()
+{
+	bool any = false;
+	for (const std::string& name : {router(), ns(uno()), ns(dos())}) {
+		if (netns_exists(name)) {
+			run({"ip", "netns", "del", name});
+			any = true;
+		}
+	}
+	return any;
+}
+
+void Scenario::unwire()
+{
+	const NetnsScope scope(router());
+	for (const Host* host : {&uno(), &dos()}) {
+		const unsigned ifindex = ifindex_of(host->role);
+		auto attached = find_attached(ifindex);
+		if (!attached)
+			continue;
+		const std::string name = attached->program.name();
+		if (name == XDPFWD_PROG_MAP)
+			MapForwarder::attached_to(ifindex).remove_port(ifindex);
+		else if (name == XDPFWD_PROG_FIB)
+			FibForwarder::attached_to(ifindex).remove_port(ifindex);
+		else if (name.rfind("xdpfwd_", 0) == 0)
+			XdpProgram(std::move(*attached)).detach();
+	}
+}
+
+void Scenario::wire(const std::string& mode)
+{
+	unwire();
+	const MacAddress uno_host = host_mac(ns(uno()));
+	const MacAddress dos_host = host_mac(ns(dos()));
+	const NetnsScope scope(router());
+	const unsigned uno_port = ifindex_of(uno().role);
+	const unsigned dos_port = ifindex_of(dos().role);
+	if (mode == "static") {
+		StaticForwarder forwarder({uno_port, uno_host, mac_of(uno_port)});
+		forwarder.add_port(dos_port);
+		forwarder.persist();
+	} else if (mode == "map") {
+		MapForwarder forwarder;
+		forwarder.add_port(dos_port, {uno_port, uno_host, mac_of(uno_port)});
+		forwarder.add_port(uno_port, {dos_port, dos_host, mac_of(dos_port)});
+		forwarder.persist();
+	} else if (mode == "fib" || mode == "fib-full" || mode == "fib-direct") {
+		FibForwarder forwarder(mode == "fib-direct" ? FibLookup::direct : FibLookup::full);
+		forwarder.add_port(uno_port);
+		forwarder.add_port(dos_port);
+		forwarder.persist();
+	} else {
+		throw UsageError("unknown mode \"" + mode + "\": use static, map or fib");
+	}
+}
+
+int cmd_scenario(const std::vector<std::string>& words)
+{
+	for (const auto& w : words)
+		if (w == "-h" || w == "--help") {
+			std::cout << scenario_help;
+			return exit_ok;
+		}
+	const Args args(words, {}, {"--prefix", "--mode", "--lookup"});
+	const std::string& action = args.need(0, "scenario action (up or down)");
+	if (args.positionals().size() != 1)
+		throw UsageError("unexpected argument \"" + args.positionals()[1] + "\"");
+	Scenario scenario(args.value("--prefix").value_or("xdpfwd"));
+	if (action == "up") {
+		std::string mode = args.value("--mode").value_or("");
+		if (!mode.empty() && mode != "static" && mode != "map" && mode != "fib")
+			throw UsageError("unknown --mode \"" + mode + "\": use static, map or fib");
+		const std::string lookup = args.value("--lookup").value_or("full");
+		if (lookup != "full" && lookup != "direct")
+			throw UsageError("unknown --lookup \"" + lookup + "\": use full or direct");
+		if (mode == "fib")
+			mode += "-" + lookup;
+		try {
+			scenario.up();
+			if (!mode.empty())
+				scenario.wire(mode);
+		} catch (...) {
+			scenario.down(); // leave nothing half-built
+			throw;
+		}
+		std::cout << "scenario up: " << scenario.router() << ", " << scenario.ns(Scenario::uno()) << " ("
+			  << Scenario::uno().v4() << ", " << Scenario::uno().v6() << "), " << scenario.ns(Scenario::dos())
+			  << " (" << Scenario::dos().v4() << ", " << Scenario::dos().v6() << ")"
+			  << (mode.empty() ? "" : ", mode " + mode) << "\n";
+	} else if (action == "down") {
+		std::cout << (scenario.down() ? "scenario down" : "no scenario with that prefix") << "\n";
+	} else {
+		throw UsageError("unknown scenario action \"" + action + "\": use up or down");
+	}
+	return exit_ok;
+}
+
+namespace {
+
+Scenario* demo_scenario = nullptr;
+
+void demo_interrupted(int sig)
+{
+	if (demo_scenario)
+		demo_scenario->down();
+	std::signal(sig, SIG_DFL);
+	std::raise(sig);
+}
+
+bool ping(const std::string& from_ns, const std::string& address)
+{
+	const bool ok = run({"ip", "netns", "exec", from_ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-q", address}) == 0;
+	std::cout << "  ping " << from_ns << " -> " << address << ": " << (ok ? "ok" : "FAILED") << "\n";
+	return ok;
+}
+
+} // namespace
+
+int cmd_demo(const std::vector<std::string>& words)
+{
+	for (const auto& w : words)
+		if (w == "-h" || w == "--help") {
+			std::cout << demo_help;
+			return exit_ok;
+		}
+	const Args args(words, {}, {"--prefix"});
+	Scenario scenario(args.value("--prefix").value_or("xfwd-demo-" + std::to_string(::getpid())));
+	struct Cleanup {
+		Scenario& s;
+		~Cleanup() { s.down(); }
+	} cleanup{scenario};
+	demo_scenario = &scenario;
+	for (int sig : {SIGINT, SIGTERM, SIGHUP})
+		std::signal(sig, demo_interrupted);
+
+	scenario.up();
+	std::cout << "scenario " << scenario.router() << " is up: dos " << Scenario::dos().v4() << " <-> router <-> uno "
+		  << Scenario::uno().v4() << "\n";
+	bool all_ok = true;
+	for (const std::string mode : {"static", "map", "fib-full", "fib-direct"}) {
+		std::cout << "\n== " << mode << (mode == "static" ? " (dos -> uno; replies through the kernel)" : " (both ways)") << "\n";
+		scenario.wire(mode);
+		std::optional<NetnsScope> in_router(std::in_place, scenario.router());
+		const unsigned dos_port = ifindex_of("dos");
+		const auto attached = find_attached(dos_port);
+		const StatsReader stats(attached->program);
+		in_router.reset();
+		const StatsSnapshot before = stats.snapshot();
+
+		bool ok = ping(scenario.ns(Scenario::dos()), Scenario::uno().v4());
+		ok = ping(scenario.ns(Scenario::dos()), Scenario::uno().v6()) && ok;
+		if (mode != "static") {
+			ok = ping(scenario.ns(Scenario::uno()), Scenario::dos().v4()) && ok;
+			ok = ping(scenario.ns(Scenario::uno()), Scenario::dos().v6()) && ok;
+		}
+		const StatsSnapshot after = stats.snapshot();
+		print_stats_text("router dos: " + attached->program.name() + " id " + std::to_string(attached->program.id()),
+				 after, rates_between(before, after));
+		const auto redirected = after[XdpAction::redirect].packets - before[XdpAction::redirect].packets;
+		const bool forwarded = redirected >= 6; // 3 IPv4 + 3 IPv6 echo requests at least
+		std::cout << "  " << mode << ": " << redirected << " packets redirected in XDP on dos -> "
+			  << (ok && forwarded ? "ok" : "FAILED") << "\n";
+		all_ok = all_ok && ok && forwarded;
+		scenario.unwire();
+	}
+	std::cout << "\ncleaning up " << scenario.router() << "\n";
+	return all_ok ? exit_ok : exit_failed;
+}
+
+} // namespace xdpfwd::cli
