@@ -22,9 +22,18 @@ int xdpfwd_static(struct xdp_md *ctx)
 	if (!egress_ifindex)
 		return count_action(ctx, pass_for(ctx, XDPFWD_REASON_PORT_DISABLED));
 
+	/*
+	 * Read the MACs through their volatile type: a pointer cast that drops volatile lets clang
+	 * fold the all-zero initialiser into the program, whatever user space set before load.
+	 */
+	unsigned char dst[ETH_ALEN], src[ETH_ALEN];
+	for (int i = 0; i < ETH_ALEN; i++) {
+		dst[i] = dst_mac[i];
+		src[i] = src_mac[i];
+	}
+
 	action = bpf_redirect(egress_ifindex, 0);
-	action = forward_rewritten(ctx, &pkt, action, (const unsigned char *)dst_mac,
-				   rewrite_src_mac ? (const unsigned char *)src_mac : 0);
+	action = forward_rewritten(ctx, &pkt, action, dst, rewrite_src_mac ? src : 0);
 	return count_action(ctx, action);
 }
 
