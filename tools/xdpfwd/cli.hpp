@@ -120,6 +120,13 @@ int run(const std::vector<std::string>& argv, bool quiet = true);
 /// Runs argv and throws Error(EIO) naming the command when it fails.
 void must(const std::vector<std::string>& argv);
 
+struct DetachResult {
+	std::string program;  ///< what was attached; empty when nothing was
+	bool ours = false;    ///< false: not an xdpfwd program, left in place
+};
+/// Detaches what xdpfwd attached to `ifindex` (and its map/fib entries); leaves others alone.
+DetachResult detach_xdpfwd(unsigned ifindex);
+
 /// The text table of `xdpfwd stats`: counters now, rates over the last interval.
 void print_stats_text(const std::string& where, const StatsSnapshot& now, const StatsRates& rates);
 

@@ -148,6 +148,24 @@ void print_details(const AttachedProgram& attached)
 
 } // namespace
 
+DetachResult detach_xdpfwd(unsigned ifindex)
+{
+	auto attached = find_attached(ifindex);
+	if (!attached)
+		return {};
+	DetachResult result{attached->program.name(), true};
+	// map and fib also drop the interface's entries, so nothing stale routes to it later
+	if (result.program == XDPFWD_PROG_MAP)
+		MapForwarder::attached_to(ifindex).remove_port(ifindex);
+	else if (result.program == XDPFWD_PROG_FIB)
+		FibForwarder::attached_to(ifindex).remove_port(ifindex);
+	else if (result.program == XDPFWD_PROG_STATIC || result.program == XDPFWD_PROG_PASS)
+		XdpProgram(std::move(*attached)).detach();
+	else
+		result.ours = false;
+	return result;
+}
+
 int cmd_attach(const std::vector<std::string>& words)
 {
 	if (wants_help(words)) {
@@ -213,25 +231,16 @@ int cmd_detach(const std::vector<std::string>& words)
 	const auto ifindexes = resolve(args.positionals(), 0);
 	int result = exit_ok;
 	for (const unsigned ifindex : ifindexes) {
-		auto attached = find_attached(ifindex);
-		if (!attached) {
+		const DetachResult detached = detach_xdpfwd(ifindex);
+		if (detached.program.empty()) {
 			std::cout << "nothing attached to " << describe_interface(ifindex) << "\n";
-			continue;
-		}
-		const std::string name = attached->program.name();
-		if (name == XDPFWD_PROG_MAP)
-			MapForwarder::attached_to(ifindex).remove_port(ifindex);
-		else if (name == XDPFWD_PROG_FIB)
-			FibForwarder::attached_to(ifindex).remove_port(ifindex);
-		else if (name == XDPFWD_PROG_STATIC || name == XDPFWD_PROG_PASS)
-			XdpProgram(std::move(*attached)).detach();
-		else {
-			std::cerr << "xdpfwd: not detaching " << name << " from " << describe_interface(ifindex)
+		} else if (!detached.ours) {
+			std::cerr << "xdpfwd: not detaching " << detached.program << " from " << describe_interface(ifindex)
 				  << ": xdpfwd did not attach it\n";
 			result = exit_failed;
-			continue;
+		} else {
+			std::cout << "detached " << detached.program << " from " << describe_interface(ifindex) << "\n";
 		}
-		std::cout << "detached " << name << " from " << describe_interface(ifindex) << "\n";
 	}
 	return result;
 }

@@ -117,19 +117,8 @@ bool Scenario::down()
 void Scenario::unwire()
 {
 	const NetnsScope scope(router());
-	for (const Host* host : {&uno(), &dos()}) {
-		const unsigned ifindex = ifindex_of(host->role);
-		auto attached = find_attached(ifindex);
-		if (!attached)
-			continue;
-		const std::string name = attached->program.name();
-		if (name == XDPFWD_PROG_MAP)
-			MapForwarder::attached_to(ifindex).remove_port(ifindex);
-		else if (name == XDPFWD_PROG_FIB)
-			FibForwarder::attached_to(ifindex).remove_port(ifindex);
-		else if (name.rfind("xdpfwd_", 0) == 0)
-			XdpProgram(std::move(*attached)).detach();
-	}
+	for (const Host* host : {&uno(), &dos()})
+		detach_xdpfwd(ifindex_of(host->role));
 }
 
 void Scenario::wire(const std::string& mode)
