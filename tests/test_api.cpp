@@ -159,6 +159,35 @@ TEST_CASE("XdpProgram refuses another program unless forced, and detaches only i
 	CHECK(errno_of([&] { XdpProgram(first.program(), 999999); }) == ENODEV);
 }
 
+TEST_CASE("an attachment made inside a namespace is detached there, wherever it is destroyed")
+{
+	Netns ns("where");
+	must(ns.ip("link add name wh0 type veth peer name wh1"));
+	PassProgram pass;
+	unsigned ifindex = 0;
+	{
+		const auto scope = ns.enter();
+		ifindex = ifindex_of("wh0");
+		pass.attach(ifindex);
+		CHECK(find_attached(ifindex));
+	}
+	// an owner that leaves the namespace still detaches from the interface it attached to
+	std::optional<XdpProgram> owner;
+	{
+		const auto scope = ns.enter();
+		owner.emplace(pass.program(), ifindex_of("wh1"));
+	}
+	CHECK(owner->detach()); // called outside the namespace
+	{
+		const auto scope = ns.enter();
+		CHECK_FALSE(find_attached(ifindex_of("wh1")));
+	}
+	const auto scope = ns.enter();
+	CHECK(find_attached(ifindex));
+	CHECK(pass.detach(ifindex));
+	CHECK_FALSE(find_attached(ifindex));
+}
+
 TEST_CASE("a veth redirect target whose peer has no XDP program is reported")
 {
 	Netns router("rt");

@@ -67,8 +67,10 @@ protected:
 private:
 	bool detach_owned(unsigned ifindex)
 	{
-		const auto it = std::find_if(attachments_.begin(), attachments_.end(),
-					     [&](const XdpProgram& a) { return a.ifindex() == ifindex; });
+		const UniqueFd here = current_netns(); // ifindexes repeat across namespaces
+		const auto it = std::find_if(attachments_.begin(), attachments_.end(), [&](const XdpProgram& a) {
+			return a.ifindex() == ifindex && NetnsScope::same(a.netns(), here);
+		});
 		if (it == attachments_.end())
 			return false;
 		const bool detached = it->detach();

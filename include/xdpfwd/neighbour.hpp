@@ -79,6 +79,8 @@ inline std::optional<MacAddress> neighbour_mac(unsigned ifindex, const std::stri
 	for (const Neighbour& n : neighbours(ifindex)) {
 		if (!n.usable() || (!address.empty() && n.address != address))
 			continue;
+		if (n.mac.bytes[0] & 1)
+			continue; // a multicast group's fixed entry (NOARP, e.g. ff02::16 -> 33:33:...), not a host
 		if (found && *found != n.mac)
 			return std::nullopt; // ambiguous
 		found = n.mac;

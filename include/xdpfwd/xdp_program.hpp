@@ -13,6 +13,7 @@
 
 #include "error.hpp"
 #include "interface.hpp"
+#include "netns.hpp"
 #include "program.hpp"
 
 namespace xdpfwd {
@@ -67,13 +68,14 @@ inline std::optional<AttachedProgram> find_attached(unsigned ifindex)
 
 /// The attachment of a program to one interface, through netlink so that it can outlive the
 /// process (persistent) and be found again by interface. Move-only; the destructor detaches
-/// unless persistent, and never detaches a program that has since replaced ours.
+/// unless persistent, and never detaches a program that has since replaced ours. It remembers
+/// the network namespace it was made in, so detaching works from any namespace.
 /// Throws Error: EBUSY (another program is there; the message names it), EPERM, ENODEV.
 class XdpProgram {
 public:
 	XdpProgram(const Program& program, unsigned ifindex, AttachOptions options = {})
 	    : program_fd_(check(::dup(program.fd()), [] { return std::string("dup program fd"); })),
-	      program_name_(program.name()), ifindex_(ifindex), persistent_(options.persistent)
+	      program_name_(program.name()), netns_(current_netns()), ifindex_(ifindex), persistent_(options.persistent)
 	{
 		if (options.force)
 			clear_other_mode(options.mode);
@@ -95,8 +97,8 @@ public:
 	/// Takes ownership of what another process attached (to detach it, typically).
 	explicit XdpProgram(AttachedProgram&& attached)
 	    : program_fd_(check(::dup(attached.program.fd()), [] { return std::string("dup program fd"); })),
-	      program_name_(attached.program.name()), ifindex_(attached.ifindex), mode_(attached.mode),
-	      persistent_(true)
+	      program_name_(attached.program.name()), netns_(current_netns()), ifindex_(attached.ifindex),
+	      mode_(attached.mode), persistent_(true)
 	{
 	}
 
@@ -107,6 +109,7 @@ public:
 			release_attachment();
 			program_fd_ = std::move(other.program_fd_);
 			program_name_ = std::move(other.program_name_);
+			netns_ = std::move(other.netns_);
 			ifindex_ = other.ifindex_;
 			mode_ = other.mode_;
 			persistent_ = other.persistent_;
@@ -121,6 +124,8 @@ public:
 	[[nodiscard]] AttachMode mode() const noexcept { return mode_; }
 	[[nodiscard]] const std::string& program_name() const noexcept { return program_name_; }
 	[[nodiscard]] bool persistent() const noexcept { return persistent_; }
+	/// The network namespace in which ifindex() names the interface.
+	[[nodiscard]] const UniqueFd& netns() const noexcept { return netns_; }
 
 	/// Leave the program attached after this owner is gone (and after the process exits).
 	void persist() noexcept { persistent_ = true; }
@@ -130,6 +135,7 @@ public:
 	{
 		if (!program_fd_)
 			return false;
+		const NetnsScope scope(netns_); // the ifindex means something only there
 		bpf_xdp_attach_opts opts{};
 		opts.sz = sizeof(opts);
 		opts.old_prog_fd = program_fd_.get();
@@ -197,6 +203,7 @@ private:
 
 	UniqueFd program_fd_;
 	std::string program_name_;
+	UniqueFd netns_;
 	unsigned ifindex_ = 0;
 	AttachMode mode_ = AttachMode::native;
 	bool persistent_ = false;
