@@ -1,0 +1,313 @@
+// Fib mode on single frames (BPF_PROG_RUN) in a real router namespace: the kernel's routes and
+// neighbour entries decide. Each bpf_fib_lookup result is checked for its action and counter,
+// with both the full (policy rules) and the direct (main table) lookup.
+#include <doctest/doctest.h>
+#include <xdpfwd/xdpfwd.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "support/netns.hpp"
+#include "support/prog_run.hpp"
+
+using namespace xdpfwd;
+using namespace xdpfwd::test;
+
+namespace {
+
+const MacAddress r1_mac = MacAddress::parse("02:00:00:00:01:01");       // router's egress port
+const MacAddress next_hop_mac = MacAddress::parse("02:00:00:00:02:02"); // permanent neighbour
+
+/// left --(l0 | r0)-- router --(r1 | rt0)-- right. r0 (router_mac, where frames arrive) has
+/// 192.0.2.1/24 and 2001:db8:1::1/64, r1 (r1_mac) 198.51.100.1/24 and 2001:db8:2::1/64; the
+/// router forwards, and knows 198.51.100.2 and 2001:db8:2::2 as permanent neighbours at
+/// next_hop_mac. Routes beyond them:
+///   203.0.113.0/25, 2001:db8:100::/64  via the neighbour
+///   203.0.113.128/27, 2001:db8:201::/64 blackhole
+///   203.0.113.160/27, 2001:db8:202::/64 unreachable
+///   203.0.113.192/27, 2001:db8:203::/64 prohibit
+/// The program is not attached: BPF_PROG_RUN needs no attachment, and the IPv6 chatter of a live
+/// link (DAD, MLD) would move the counters these tests compare exactly. tx_ports is filled
+/// directly, from inside the router, where the kernel resolves the egress ifindex.
+struct Router {
+	Netns left{"fib-left"};
+	Netns router{"fib-rtr"};
+	Netns right{"fib-right"};
+	FibForwarder fib;
+	unsigned r0 = 0;
+	unsigned r1 = 0;
+
+	explicit Router(FibLookup lookup, bool enable_r1 = true) : fib(lookup)
+	{
+		add_veth(left, "l0", router, "r0");
+		add_veth(router, "r1", right, "rt0");
+		for (const std::string& command : {
+			 "link set r0 address " + router_mac.to_string(),
+			 "link set r1 address " + r1_mac.to_string(),
+			 std::string("addr add 192.0.2.1/24 dev r0"),
+			 std::string("addr add 2001:db8:1::1/64 dev r0 nodad"),
+			 std::string("addr add 198.51.100.1/24 dev r1"),
+			 std::string("addr add 2001:db8:2::1/64 dev r1 nodad"),
+			 "neigh add 198.51.100.2 lladdr " + next_hop_mac.to_string() + " nud permanent dev r1",
+			 "neigh add 2001:db8:2::2 lladdr " + next_hop_mac.to_string() + " nud permanent dev r1",
+			 std::string("route add 203.0.113.0/25 via 198.51.100.2"),
+			 std::string("route add blackhole 203.0.113.128/27"),
+			 std::string("route add unreachable 203.0.113.160/27"),
+			 std::string("route add prohibit 203.0.113.192/27"),
+			 std::string("route add 2001:db8:100::/64 via 2001:db8:2::2"),
+			 std::string("-6 route add blackhole 2001:db8:201::/64"),
+			 std::string("-6 route add unreachable 2001:db8:202::/64"),
+			 std::string("-6 route add prohibit 2001:db8:203::/64"),
+		     })
+			must(router.ip(command));
+		set_forwarding(1);
+
+		const auto scope = router.enter();
+		r0 = ifindex_of("r0");
+		r1 = ifindex_of("r1");
+		fib.ports().set(r0, r0);
+		if (enable_r1)
+			fib.ports().set(r1, r1);
+	}
+
+	void set_forwarding(int on) const
+	{
+		must(router.exec("sysctl -w net.ipv4.conf.all.forwarding=" + std::to_string(on)));
+		must(router.exec("sysctl -w net.ipv6.conf.all.forwarding=" + std::to_string(on)));
+	}
+
+	[[nodiscard]] const Program& program() const { return fib.program(); }
+};
+
+/// Runs `body` once per lookup flavour, each on a fresh router.
+void for_each_lookup(const std::function<void(FibLookup)>& body)
+{
+	for (const FibLookup lookup : {FibLookup::full, FibLookup::direct}) {
+		INFO("lookup " << std::string(lookup == FibLookup::full ? "full" : "direct"));
+		body(lookup);
+	}
+}
+
+Bytes ipv4_to(const std::string& dst, std::size_t udp_data = 18)
+{
+	Ipv4Header h;
+	h.dst = dst;
+	return ipv4_frame(h, {}, udp_data);
+}
+
+Bytes ipv6_to(const std::string& dst, std::size_t udp_data = 18)
+{
+	Ipv6Header h;
+	h.dst = dst;
+	return ipv6_frame(h, {}, udp_data);
+}
+
+} // namespace
+
+TEST_CASE("fib: SUCCESS redirects with the neighbour's and the egress port's MACs, TTL - 1")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		CHECK(net.fib.lookup() == lookup);
+		const auto scope = net.router.enter();
+		const std::initializer_list<Reason> reasons{Reason::fib_success, Reason::forwarded};
+
+		for (const char* dst : {"198.51.100.2", "203.0.113.10", "203.0.113.127"}) {
+			INFO(std::string(dst));
+			check_forwarded(net.program(), net.r0, ipv4_to(dst), next_hop_mac, r1_mac, reasons);
+		}
+		for (const char* dst : {"2001:db8:2::2", "2001:db8:100::10"}) {
+			INFO(std::string(dst));
+			check_forwarded(net.program(), net.r0, ipv6_to(dst), next_hop_mac, r1_mac, reasons);
+		}
+		for (auto frames : {forwardable_ipv4_frames(), forwardable_ipv6_frames()})
+			for (const auto& [name, frame] : frames) {
+				INFO(name);
+				check_forwarded(net.program(), net.r0, frame, next_hop_mac, r1_mac, reasons);
+			}
+	});
+}
+
+TEST_CASE("fib: NO_NEIGH leaves the frame to the kernel, which resolves the neighbour")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		const auto scope = net.router.enter();
+		check_verdict(net.program(), net.r0, ipv4_to("198.51.100.3"), XdpAction::pass, {Reason::fib_no_neighbour});
+		check_verdict(net.program(), net.r0, ipv6_to("2001:db8:2::3"), XdpAction::pass, {Reason::fib_no_neighbour});
+	});
+}
+
+TEST_CASE("fib: blackhole, unreachable and prohibit routes drop")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		const auto scope = net.router.enter();
+		const std::tuple<const char*, const char*, Reason> routes[] = {
+		    {"203.0.113.130", "2001:db8:201::1", Reason::fib_blackhole},
+		    {"203.0.113.170", "2001:db8:202::1", Reason::fib_unreachable},
+		    {"203.0.113.200", "2001:db8:203::1", Reason::fib_prohibit},
+		};
+		for (const auto& [v4, v6, reason] : routes) {
+			INFO(to_string(reason));
+			check_verdict(net.program(), net.r0, ipv4_to(v4), XdpAction::drop, {reason});
+			check_verdict(net.program(), net.r0, ipv6_to(v6), XdpAction::drop, {reason});
+		}
+	});
+}
+
+TEST_CASE("fib: with forwarding disabled the kernel gets the frame")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		net.set_forwarding(0);
+		const auto scope = net.router.enter();
+		check_verdict(net.program(), net.r0, ipv4_to("198.51.100.2"), XdpAction::pass, {Reason::fib_forwarding_disabled});
+		check_verdict(net.program(), net.r0, ipv6_to("2001:db8:2::2"), XdpAction::pass, {Reason::fib_forwarding_disabled});
+	});
+}
+
+TEST_CASE("fib: a local destination is not forwarded")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		const auto scope = net.router.enter();
+		for (const char* dst : {"192.0.2.1", "198.51.100.1"}) {
+			INFO(std::string(dst));
+			check_verdict(net.program(), net.r0, ipv4_to(dst), XdpAction::pass, {Reason::fib_not_forwarded});
+		}
+		// the direct lookup reads the main table only. IPv4 keeps local routes there while no
+		// `ip rule` exists (the kernel merges its local table into main); IPv6 keeps them in
+		// table local, so the direct lookup finds the connected prefix route instead, has no
+		// neighbour for the router's own address, and the frame still reaches the kernel
+		const Reason v6_reason = lookup == FibLookup::full ? Reason::fib_not_forwarded : Reason::fib_no_neighbour;
+		for (const char* dst : {"2001:db8:1::1", "2001:db8:2::1"}) {
+			INFO(std::string(dst));
+			check_verdict(net.program(), net.r0, ipv6_to(dst), XdpAction::pass, {v6_reason});
+		}
+	});
+}
+
+TEST_CASE("fib: an egress port not in tx_ports is left to the kernel, unmodified")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup, /*enable_r1=*/false);
+		const auto scope = net.router.enter();
+		const std::initializer_list<Reason> reasons{Reason::fib_success, Reason::port_disabled};
+		check_verdict(net.program(), net.r0, ipv4_to("198.51.100.2"), XdpAction::pass, reasons);
+		check_verdict(net.program(), net.r0, ipv6_to("2001:db8:2::2"), XdpAction::pass, reasons);
+
+		// enabling the port is all it takes
+		net.fib.ports().set(net.r1, net.r1);
+		check_forwarded(net.program(), net.r0, ipv4_to("198.51.100.2"), next_hop_mac, r1_mac,
+				{Reason::fib_success, Reason::forwarded});
+	});
+}
+
+TEST_CASE("fib: a packet larger than the egress MTU needs the kernel (FRAG_NEEDED)")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		must(net.router.ip("link set r1 mtu 1280"));
+		const auto scope = net.router.enter();
+		const std::initializer_list<Reason> forwarded{Reason::fib_success, Reason::forwarded};
+		// UDP data sizes that make a 1280-byte L3 packet: 1280 - 20 - 8 and 1280 - 40 - 8
+		check_forwarded(net.program(), net.r0, ipv4_to("198.51.100.2", 1252), next_hop_mac, r1_mac, forwarded);
+		check_forwarded(net.program(), net.r0, ipv6_to("2001:db8:2::2", 1232), next_hop_mac, r1_mac, forwarded);
+		check_verdict(net.program(), net.r0, ipv4_to("198.51.100.2", 1253), XdpAction::pass, {Reason::fib_fragmentation_needed});
+		check_verdict(net.program(), net.r0, ipv6_to("2001:db8:2::2", 1233), XdpAction::pass, {Reason::fib_fragmentation_needed});
+		check_verdict(net.program(), net.r0, ipv4_to("203.0.113.10", 1400), XdpAction::pass, {Reason::fib_fragmentation_needed});
+	});
+}
+
+TEST_CASE("fib: policy rules bind the full lookup only")
+{
+	// a rule sending 203.0.113.0/24 to a table that blackholes it: the full lookup honours it,
+	// the direct lookup reads the main table and forwards via the neighbour
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		must(net.router.ip("route add blackhole 203.0.113.0/24 table 100"));
+		must(net.router.ip("rule add to 203.0.113.0/24 table 100 priority 100"));
+		const auto scope = net.router.enter();
+		const Bytes frame = ipv4_to("203.0.113.10");
+		if (lookup == FibLookup::full)
+			check_verdict(net.program(), net.r0, frame, XdpAction::drop, {Reason::fib_blackhole});
+		else
+			check_forwarded(net.program(), net.r0, frame, next_hop_mac, r1_mac, {Reason::fib_success, Reason::forwarded});
+	});
+}
+
+TEST_CASE("fib: VLAN-tagged frames belong to the VLAN device")
+{
+	Router net(FibLookup::full);
+	const auto scope = net.router.enter();
+	for (const auto& [name, frame] : tagged_frames()) {
+		INFO(name);
+		check_left_to_kernel(net.program(), net.r0, frame, Reason::vlan);
+	}
+}
+
+TEST_CASE("fib: what must not be forwarded reaches the kernel unchanged, with its reason")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		const auto scope = net.router.enter();
+		const Program& program = net.program();
+		check_runts_refused(program, net.r0);
+		for (const auto& [name, frame] : expiring_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, net.r0, frame, Reason::ttl_expired);
+		}
+		for (const auto& [name, frame] : malformed_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, net.r0, frame, Reason::malformed);
+		}
+		for (const auto& [name, frame] : non_ip_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, net.r0, frame, Reason::not_ip);
+		}
+		for (const auto& [name, frame] : link_scoped_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, net.r0, frame, Reason::link_scoped);
+		}
+	});
+}
+
+TEST_CASE("fib: the counters add up to what was run")
+{
+	Router net(FibLookup::full);
+	const auto scope = net.router.enter();
+
+	std::array<Counter, xdp_action_count> expected{};
+	auto run_counting = [&](const Bytes& frame) {
+		const RunResult result = run(net.program(), frame, net.r0);
+		auto& counter = expected[static_cast<std::size_t>(result.action)];
+		++counter.packets;
+		counter.bytes += frame.size();
+		return result.action;
+	};
+	CHECK(run_counting(ipv4_to("198.51.100.2", 10)) == XdpAction::redirect);
+	CHECK(run_counting(ipv4_to("203.0.113.10", 300)) == XdpAction::redirect);
+	CHECK(run_counting(ipv6_to("2001:db8:2::2", 900)) == XdpAction::redirect);
+	CHECK(run_counting(ipv4_to("203.0.113.130")) == XdpAction::drop);
+	CHECK(run_counting(ipv6_to("2001:db8:202::1", 40)) == XdpAction::drop);
+	CHECK(run_counting(ipv4_to("198.51.100.3")) == XdpAction::pass);
+	CHECK(run_counting(tagged_frames().front().frame) == XdpAction::pass);
+
+	const StatsSnapshot snap = net.fib.stats().snapshot();
+	for (std::size_t i = 0; i < xdp_action_count; ++i) {
+		INFO("action " << to_string(static_cast<XdpAction>(i)));
+		CHECK(snap.actions[i].packets == expected[i].packets);
+		CHECK(snap.actions[i].bytes == expected[i].bytes);
+	}
+	CHECK(snap[XdpAction::redirect].packets == 3);
+	CHECK(snap[XdpAction::drop].packets == 2);
+	CHECK(snap[XdpAction::pass].packets == 2);
+	CHECK(snap[Reason::fib_success].packets == 3);
+	CHECK(snap[Reason::forwarded].packets == 3);
+	CHECK(snap[Reason::fib_blackhole].packets == 1);
+	CHECK(snap[Reason::fib_unreachable].packets == 1);
+	CHECK(snap[Reason::fib_no_neighbour].packets == 1);
+	CHECK(snap[Reason::vlan].packets == 1);
+}
+

@@ -1,0 +1,189 @@
+// Static mode on single frames (BPF_PROG_RUN): every forwardable IP packet is redirected to the
+// one egress with the configured MACs, TTL / hop limit one less and a correct IPv4 checksum;
+// everything else reaches the kernel exactly as it arrived, with the reason counted.
+#include <doctest/doctest.h>
+#include <xdpfwd/xdpfwd.hpp>
+
+#include <memory>
+
+#include "support/netns.hpp"
+#include "support/prog_run.hpp"
+
+using namespace xdpfwd;
+using namespace xdpfwd::test;
+
+namespace {
+
+const MacAddress next_hop_mac = MacAddress::parse("02:00:00:00:00:aa");
+const MacAddress egress_mac = MacAddress::parse("02:00:00:00:00:bb");
+
+/// fwd holds in0 (where frames arrive; its peer is in `sender`) and out0 (the egress; its peer
+/// in `sink` runs PassProgram, as the redirect-target check demands).
+struct StaticSetup {
+	Netns fwd{"st-fwd"};
+	Netns sender{"st-src"};
+	Netns sink{"st-sink"};
+	std::optional<PassProgram> sink_pass;
+	unsigned in0 = 0;
+	unsigned out0 = 0;
+
+	StaticSetup()
+	{
+		add_veth(fwd, "in0", sender, "in0-peer");
+		add_veth(fwd, "out0", sink, "out0-peer");
+		{
+			const auto scope = sink.enter();
+			sink_pass.emplace().attach("out0-peer");
+		}
+		const auto scope = fwd.enter();
+		in0 = ifindex_of("in0");
+		out0 = ifindex_of("out0");
+	}
+	StaticSetup(const StaticSetup&) = delete;
+	StaticSetup& operator=(const StaticSetup&) = delete;
+	~StaticSetup()
+	{
+		// detach where the ifindex means out0-peer, not in whatever namespace the test is in
+		const auto scope = sink.enter();
+		sink_pass.reset();
+	}
+
+	/// A static forwarder to out0 (made inside fwd: the egress name resolves there).
+	[[nodiscard]] std::unique_ptr<StaticForwarder> forwarder(std::optional<MacAddress> src) const
+	{
+		const auto scope = fwd.enter();
+		return std::make_unique<StaticForwarder>(StaticRoute{"out0", next_hop_mac, src});
+	}
+};
+
+void check_all_forwarded(const StaticForwarder& forwarder, unsigned ingress, const std::vector<NamedFrame>& frames,
+			 const MacAddress& expected_src)
+{
+	for (const auto& [name, frame] : frames) {
+		INFO(name);
+		check_forwarded(forwarder.program(), ingress, frame, next_hop_mac, expected_src);
+	}
+}
+
+} // namespace
+
+TEST_CASE("static: IPv4 is forwarded with the configured MACs, TTL - 1 and a correct checksum")
+{
+	StaticSetup setup;
+	const auto rewriting = setup.forwarder(egress_mac);
+	const auto keeping = setup.forwarder(std::nullopt);
+	const auto scope = setup.fwd.enter();
+	CHECK(rewriting->route().egress.ifindex() == setup.out0);
+
+	SUBCASE("source MAC rewritten") { check_all_forwarded(*rewriting, setup.in0, forwardable_ipv4_frames(), egress_mac); }
+	SUBCASE("source MAC kept") { check_all_forwarded(*keeping, setup.in0, forwardable_ipv4_frames(), peer_mac); }
+}
+
+TEST_CASE("static: the incremental checksum update wraps like a from-scratch sum")
+{
+	StaticSetup setup;
+	const auto forwarder = setup.forwarder(egress_mac);
+	const auto scope = setup.fwd.enter();
+	// TTL - 1 adds 0x0100 to the checksum (one's complement): these pairs straddle the wrap
+	const std::pair<std::uint16_t, std::uint16_t> expected[] = {
+	    {0xfeff, 0x0000}, {0xff00, 0x0001}, {0xfffe, 0x00ff}, {0x0000, 0x0100}, {0xfe00, 0xff00}};
+	for (const auto& [before, after] : expected) {
+		INFO("checksum before " << before);
+		const Bytes frame = ipv4_frame_with_checksum({}, before);
+		REQUIRE(ipv4_checksum(frame) == before);
+		const RunResult result = check_forwarded(forwarder->program(), setup.in0, frame, next_hop_mac, egress_mac);
+		CHECK(ipv4_checksum(result.frame) == after);
+	}
+}
+
+TEST_CASE("static: IPv6 is forwarded with the configured MACs and hop limit - 1")
+{
+	StaticSetup setup;
+	const auto rewriting = setup.forwarder(egress_mac);
+	const auto keeping = setup.forwarder(std::nullopt);
+	const auto scope = setup.fwd.enter();
+	check_all_forwarded(*rewriting, setup.in0, forwardable_ipv6_frames(), egress_mac);
+	check_all_forwarded(*keeping, setup.in0, forwardable_ipv6_frames(), peer_mac);
+}
+
+TEST_CASE("static: VLAN-tagged frames are forwarded with their tags intact")
+{
+	StaticSetup setup;
+	const auto forwarder = setup.forwarder(egress_mac);
+	const auto scope = setup.fwd.enter();
+	// check_forwarded compares every byte after the MACs: the tags included
+	check_all_forwarded(*forwarder, setup.in0, tagged_frames(), egress_mac);
+}
+
+TEST_CASE("static: what must not be forwarded reaches the kernel unchanged, with its reason")
+{
+	StaticSetup setup;
+	const auto forwarder = setup.forwarder(egress_mac);
+	const auto scope = setup.fwd.enter();
+	const Program& program = forwarder->program();
+
+	SUBCASE("TTL / hop limit 0 and 1")
+	{
+		for (const auto& [name, frame] : expiring_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, setup.in0, frame, Reason::ttl_expired);
+		}
+	}
+	SUBCASE("truncated or inconsistent headers")
+	{
+		check_runts_refused(program, setup.in0);
+		for (const auto& [name, frame] : malformed_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, setup.in0, frame, Reason::malformed);
+		}
+	}
+	SUBCASE("not IP")
+	{
+		for (const auto& [name, frame] : non_ip_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, setup.in0, frame, Reason::not_ip);
+		}
+	}
+	SUBCASE("multicast, broadcast, link-local, neighbour discovery")
+	{
+		for (const auto& [name, frame] : link_scoped_frames()) {
+			INFO(name);
+			check_left_to_kernel(program, setup.in0, frame, Reason::link_scoped);
+		}
+	}
+}
+
+TEST_CASE("static: the counters add up to what was run")
+{
+	StaticSetup setup;
+	const auto forwarder = setup.forwarder(egress_mac);
+	const auto scope = setup.fwd.enter();
+
+	std::array<Counter, xdp_action_count> expected{};
+	auto run_counting = [&](const Bytes& frame) {
+		const RunResult result = run(forwarder->program(), frame, setup.in0);
+		auto& counter = expected[static_cast<std::size_t>(result.action)];
+		++counter.packets;
+		counter.bytes += frame.size();
+		return result.action;
+	};
+	Ipv4Header expiring;
+	expiring.ttl = 1;
+	for (int i = 0; i < 3; ++i)
+		CHECK(run_counting(ipv4_frame({}, {}, 100 + i)) == XdpAction::redirect);
+	CHECK(run_counting(ipv6_frame({}, {}, 1000)) == XdpAction::redirect);
+	CHECK(run_counting(ipv4_frame(expiring)) == XdpAction::pass);
+	CHECK(run_counting(non_ip_frames().front().frame) == XdpAction::pass);
+
+	const StatsSnapshot snap = forwarder->stats().snapshot();
+	for (std::size_t i = 0; i < xdp_action_count; ++i) {
+		INFO("action " << to_string(static_cast<XdpAction>(i)));
+		CHECK(snap.actions[i].packets == expected[i].packets);
+		CHECK(snap.actions[i].bytes == expected[i].bytes);
+	}
+	CHECK(snap[XdpAction::redirect].packets == 4); // not just "equal": the runs above did happen
+	CHECK(snap[Reason::forwarded].packets == 4);
+	CHECK(snap[Reason::forwarded].bytes == expected[static_cast<std::size_t>(XdpAction::redirect)].bytes);
+	CHECK(snap[Reason::ttl_expired].packets == 1);
+	CHECK(snap[Reason::not_ip].packets == 1);
+}
