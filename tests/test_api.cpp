@@ -233,3 +233,23 @@ TEST_CASE("without privileges, loading fails with EPERM and names the capabiliti
 	});
 	CHECK(status == 0);
 }
+
+TEST_CASE("a direct-lookup fib forwarder refuses a namespace with IPv4 policy rules")
+{
+	Netns ns("rules");
+	must(ns.ip("link add name ru0 type veth peer name ru1"));
+	const auto scope = ns.enter();
+	CHECK_FALSE(has_ipv4_policy_rules());
+	FibForwarder direct(FibLookup::direct);
+	direct.add_port("ru0", {}, false); // no rules: fine
+	CHECK(direct.remove_port("ru0"));
+
+	must(ns.ip("rule add from 192.0.2.0/24 table 100"));
+	CHECK(has_ipv4_policy_rules());
+	CHECK(errno_of([&] { direct.add_port("ru0", {}, false); }) == EINVAL);
+	CHECK(message_of([&] { direct.add_port("ru0", {}, false); }).find("ip rule") != std::string::npos);
+	CHECK_FALSE(find_attached(ifindex_of("ru0"))); // nothing half-done
+	CHECK_FALSE(direct.ports().get(ifindex_of("ru0")));
+	FibForwarder full(FibLookup::full);
+	CHECK_NOTHROW(full.add_port("ru0", {}, false));
+}

@@ -8,12 +8,14 @@
 #include "abi.h"
 #include "dev_map.hpp"
 #include "forwarder.hpp"
+#include "policy_rules.hpp"
 #include "redirect_target.hpp"
 #include "xdpfwd_fib.skel.h"
 
 namespace xdpfwd {
 
-/// full: the lookup honours policy routing (ip rule); direct: main table only, cheaper.
+/// full: the lookup honours policy routing (ip rule); direct: main table only, cheaper, and
+/// refused by add_port where IPv4 policy rules exist (the router's own addresses would be missed).
 enum class FibLookup { full, direct };
 
 /// Fib mode: the kernel's routing table and neighbour cache decide, per packet, through
@@ -35,6 +37,11 @@ public:
 	/// Forwards what arrives on `port` and lets routes send traffic out of it.
 	void add_port(Interface port, AttachOptions options = {}, bool check_veth_peer = true)
 	{
+		if (lookup() == FibLookup::direct && has_ipv4_policy_rules())
+			throw Error(EINVAL, "add " + describe_interface(port.ifindex()) + " to a direct-lookup fib forwarder",
+				    "this namespace has IPv4 policy rules (ip rule), so the main table no longer holds the "
+				    "router's own addresses and direct lookups would forward traffic meant for it; use "
+				    "FibLookup::full");
 		if (check_veth_peer)
 			check_redirect_target(port.ifindex());
 		const bool was_enabled = ports_.get(port.ifindex()).has_value();

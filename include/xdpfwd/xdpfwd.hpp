@@ -12,6 +12,7 @@
 #include "neighbour.hpp"         // neighbours, neighbour_mac: the ARP/ND cache
 #include "netns.hpp"             // NetnsScope: work inside a named network namespace
 #include "pass_program.hpp"      // PassProgram: the veth peer's XDP_PASS
+#include "policy_rules.hpp"      // has_ipv4_policy_rules: when direct lookups are unsafe
 #include "program.hpp"           // Program: a loaded BPF program and its maps
 #include "redirect_target.hpp"   // check_redirect_target: veth peers without XDP
 #include "static_forwarder.hpp"  // StaticForwarder: one egress, fixed MACs

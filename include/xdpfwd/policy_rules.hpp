@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#pragma once
+
+// Whether the caller's namespace routes IPv4 by policy (`ip rule`). A direct FIB lookup reads the
+// main table only, and once policy rules exist the kernel keeps the local table (the router's
+// own addresses) apart from main: direct lookups would then forward traffic meant for the router.
+
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+
+#include "detail/rtnetlink.hpp"
+
+namespace xdpfwd {
+
+/// True when an IPv4 rule other than the kernel's three defaults (local, main, default) exists.
+inline bool has_ipv4_policy_rules()
+{
+	std::vector<char> request(NLMSG_SPACE(sizeof(fib_rule_hdr)));
+	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
+	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
+	header->nlmsg_type = RTM_GETRULE;
+	header->nlmsg_flags = NLM_F_DUMP;
+	static_cast<fib_rule_hdr*>(NLMSG_DATA(header))->family = AF_INET;
+
+	bool custom = false;
+	detail::RtNetlink().transact(
+	    header,
+	    [&](const nlmsghdr& msg) {
+		    if (msg.nlmsg_type != RTM_NEWRULE)
+			    return;
+		    const auto* rule = static_cast<const fib_rule_hdr*>(NLMSG_DATA(&msg));
+		    if (rule->family != AF_INET)
+			    return;
+		    std::uint32_t table = rule->table;
+		    std::uint32_t priority = 0;
+		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*rule)));
+		    const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(rule) + NLMSG_ALIGN(sizeof(*rule)));
+		    detail::for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+			    if (type == FRA_TABLE)
+				    table = detail::attribute_value<std::uint32_t>(data, len);
+			    else if (type == FRA_PRIORITY)
+				    priority = detail::attribute_value<std::uint32_t>(data, len);
+		    });
+		    const bool builtin = (priority == 0 && table == RT_TABLE_LOCAL) || (priority == 32766 && table == RT_TABLE_MAIN) ||
+					 (priority == 32767 && table == RT_TABLE_DEFAULT);
+		    custom = custom || !builtin;
+	    },
+	    [] { return std::string("list IPv4 policy rules"); });
+	return custom;
+}
+
+} // namespace xdpfwd
