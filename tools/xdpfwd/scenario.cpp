@@ -1,10 +1,16 @@
 // scenario up/down and demo.
 #include "scenario.hpp"
 
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <iostream>
 
 namespace xdpfwd::cli {
@@ -55,6 +61,21 @@ void ensure_pass(const std::string& netns)
 	pass.attach(veth0, {.persistent = true});
 }
 
+// A frame XDP redirects from veth to veth loses the skb's "checksum left to the NIC" state, so
+// UDP and TCP sent with veth0's default TX checksum offload would arrive with unfinished
+// checksums and be dropped (ping is unaffected: ICMP is summed in software). Sum in software.
+void disable_tx_checksum_offload(const std::string& netns)
+{
+	const NetnsScope scope(netns);
+	const UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	ethtool_value value{ETHTOOL_STXCSUM, 0};
+	ifreq request{};
+	std::strncpy(request.ifr_name, "veth0", IFNAMSIZ - 1);
+	request.ifr_data = reinterpret_cast<char*>(&value);
+	if (!sock || ::ioctl(sock.get(), SIOCETHTOOL, &request) != 0)
+		throw Error(errno, "turn off TX checksum offload on veth0 in \"" + netns + "\"");
+}
+
 MacAddress host_mac(const std::string& netns)
 {
 	const NetnsScope scope(netns);
@@ -98,6 +119,7 @@ void Scenario::up()
 		must({"ip", "-n", hostns, "link", "set", "veth0", "up"});
 		must({"ip", "-n", hostns, "route", "replace", "default", "via", host->v4_net + ".1"});
 		must({"ip", "-n", hostns, "-6", "route", "replace", "default", "via", host->v6_net + "::1"});
+		disable_tx_checksum_offload(hostns);
 		ensure_pass(hostns);
 	}
 }
@@ -182,7 +204,13 @@ int cmd_scenario(const std::vector<std::string>& words)
 			  << " (" << Scenario::dos().v4() << ", " << Scenario::dos().v6() << ")"
 			  << (mode.empty() ? "" : ", mode " + mode) << "\n";
 	} else if (action == "down") {
-		std::cout << (scenario.down() ? "scenario down" : "no scenario with that prefix") << "\n";
+		const bool any = scenario.down();
+		// down() ignores `ip netns del` failing (it also runs from destructors): say so here
+		for (const std::string& name : {scenario.router(), scenario.ns(Scenario::uno()), scenario.ns(Scenario::dos())})
+			if (netns_exists(name))
+				throw Error(EPERM, "remove network namespace \"" + name + "\"",
+					    "`ip netns del` failed: it needs CAP_SYS_ADMIN (run as root)");
+		std::cout << (any ? "scenario down" : "no scenario with that prefix") << "\n";
 	} else {
 		throw UsageError("unknown scenario action \"" + action + "\": use up or down");
 	}

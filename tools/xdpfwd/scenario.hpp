@@ -4,7 +4,8 @@
 //                                                            ├ <prefix>-router (forwarding on)
 //   <prefix>-dos: veth0 198.51.100.2/24 2001:db8:2::2/64 ── dos ┘  .1 / ::1 on each side
 //
-// Each host's veth0 runs xdpfwd_pass, so that the router can redirect into it.
+// Each host's veth0 runs xdpfwd_pass, so that the router can redirect into it, and sums its
+// own TX checksums (no offload), which XDP redirects between veths would leave unfinished.
 #pragma once
 
 #include <string>

@@ -1,0 +1,794 @@
+// The xdpfwd command line, driven as a user would: the binary named by $XDPFWD_CLI run as a
+// subprocess, its exit status, stdout and stderr checked. Each test builds its own scenario
+// (prefix xfwdc<pid><tag>) and tears it down again, also when an assertion fails.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <xdpfwd/xdpfwd.hpp>
+
+#include "support/netns.hpp"
+
+namespace {
+
+using xdpfwd::test::output;
+
+// ---------------------------------------------------------------------------------------------
+// Running things
+
+std::string quote(const std::string& word)
+{
+	std::string q = "'";
+	for (const char c : word)
+		q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+	return q + "'";
+}
+
+const std::string& cli_path()
+{
+	static const std::string path = [] {
+		const char* env = std::getenv("XDPFWD_CLI");
+		if (!env || !*env)
+			throw std::runtime_error("XDPFWD_CLI is not set: it names the xdpfwd binary (meson test sets it)");
+		if (::access(env, X_OK) != 0)
+			throw std::runtime_error(std::string("XDPFWD_CLI=") + env + " is not an executable");
+		return std::string(env);
+	}();
+	return path;
+}
+
+std::string cli() { return quote(cli_path()); }
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+	std::vector<std::string> lines;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		lines.push_back(line);
+	return lines;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+struct Result {
+	int status = -1;
+	std::string out;
+	std::string err;
+	[[nodiscard]] std::vector<std::string> err_lines() const { return lines_of(err); }
+};
+
+doctest::String toString(const Result& r)
+{
+	return ("exit " + std::to_string(r.status) + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err).c_str();
+}
+
+/// Runs a shell command line; stdout through a pipe, stderr through a file, kept apart.
+Result sh(const std::string& command)
+{
+	char err_path[] = "/tmp/xfwdc-stderr-XXXXXX";
+	const int err_fd = ::mkstemp(err_path);
+	if (err_fd < 0)
+		throw std::runtime_error("mkstemp failed");
+	::close(err_fd);
+	Result r;
+	FILE* pipe = ::popen(("exec 2>" + std::string(err_path) + "; " + command).c_str(), "r");
+	if (!pipe) {
+		::unlink(err_path);
+		throw std::runtime_error("popen failed: " + command);
+	}
+	char buffer[4096];
+	std::size_t n = 0;
+	while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+		r.out.append(buffer, n);
+	const int rc = ::pclose(pipe);
+	r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+	std::ifstream err(err_path);
+	r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+	::unlink(err_path);
+	return r;
+}
+
+/// `xdpfwd ARGS`
+Result xfwd(const std::string& args) { return sh(cli() + " " + args); }
+
+/// The same, with every capability dropped (uid stays 0, so only capabilities make the difference).
+const std::string no_caps = "setpriv --inh-caps=-all --bounding-set=-all --reuid=0 ";
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios and cleanup
+
+constexpr const char* prefix_root = "xfwdc";
+
+std::set<std::string>& live_prefixes()
+{
+	static std::set<std::string> prefixes;
+	return prefixes;
+}
+
+void remove_scenario(const std::string& prefix) noexcept
+{
+	try {
+		std::system((cli() + " scenario down --prefix " + prefix + " >/dev/null 2>&1").c_str());
+	} catch (...) {
+	}
+	for (const char* role : {"-router", "-uno", "-dos"}) // in case the CLI itself is broken
+		std::system(("ip netns del " + prefix + role + " >/dev/null 2>&1").c_str());
+}
+
+void remove_live() noexcept
+{
+	for (const auto& prefix : live_prefixes())
+		remove_scenario(prefix);
+	live_prefixes().clear();
+}
+
+void on_signal(int sig)
+{
+	remove_live();
+	std::signal(sig, SIG_DFL);
+	std::raise(sig);
+}
+
+/// Before main(), so that doctest, which sets its own handlers around each test case and puts
+/// back the ones it found before re-raising, hands fatal signals on to this one.
+const bool handlers_installed = [] {
+	std::atexit(remove_live);
+	for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV})
+		std::signal(sig, on_signal);
+	return true;
+}();
+
+/// Once: remove scenarios left by runs of this file that died.
+void prepare_once()
+{
+	static bool done = false;
+	if (done)
+		return;
+	done = true;
+	(void)handlers_installed;
+	for (const std::string& name : lines_of(output("ip netns list | awk '{print $1}'"))) {
+		if (name.rfind(prefix_root, 0) != 0)
+			continue;
+		std::size_t end = std::string(prefix_root).size();
+		while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end])))
+			++end;
+		const std::string pid = name.substr(std::string(prefix_root).size(), end - std::string(prefix_root).size());
+		if (!pid.empty() && ::kill(std::atoi(pid.c_str()), 0) != 0)
+			std::system(("ip netns del " + name + " >/dev/null 2>&1").c_str());
+	}
+}
+
+/// A scenario prefix unique to this process and test; `scenario down` when destroyed.
+struct ScenarioGuard {
+	explicit ScenarioGuard(const std::string& tag) : prefix(prefix_root + std::to_string(::getpid()) + tag)
+	{
+		prepare_once();
+		live_prefixes().insert(prefix);
+	}
+	ScenarioGuard(const ScenarioGuard&) = delete;
+	ScenarioGuard& operator=(const ScenarioGuard&) = delete;
+	~ScenarioGuard()
+	{
+		remove_scenario(prefix);
+		live_prefixes().erase(prefix);
+	}
+
+	[[nodiscard]] std::string router() const { return prefix + "-router"; }
+	[[nodiscard]] std::string uno() const { return prefix + "-uno"; }
+	[[nodiscard]] std::string dos() const { return prefix + "-dos"; }
+	/// "-n <prefix>-router "
+	[[nodiscard]] std::string in_router() const { return "-n " + router() + " "; }
+
+	void up() const
+	{
+		const Result r = xfwd("scenario up --prefix " + prefix);
+		REQUIRE_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.err.empty(), r);
+		CHECK(contains(r.out, "scenario up: " + router()));
+	}
+
+	std::string prefix;
+};
+
+/// The MAC of `ifname` in namespace `netns`, as the library reads it.
+std::string mac_in(const std::string& netns, const std::string& ifname)
+{
+	const xdpfwd::NetnsScope scope(netns);
+	return xdpfwd::mac_of(xdpfwd::ifindex_of(ifname)).to_string();
+}
+
+std::vector<std::string> namespaces_with(const std::string& prefix)
+{
+	std::vector<std::string> found;
+	for (const std::string& name : lines_of(output("ip netns list | awk '{print $1}'")))
+		if (name.rfind(prefix, 0) == 0)
+			found.push_back(name);
+	return found;
+}
+
+/// What the host looks like from outside our namespaces.
+struct HostState {
+	std::set<std::string> bpffs;         // every path under /sys/fs/bpf
+	std::set<std::string> root_xdp;      // root-namespace links with an XDP program
+	bool bpffs_mounted = false;
+
+	static HostState now()
+	{
+		HostState s;
+		for (const auto& path : lines_of(output("find /sys/fs/bpf -mindepth 1 2>/dev/null")))
+			s.bpffs.insert(path);
+		for (const auto& line : lines_of(output("ip -o link show")))
+			if (contains(line, "xdp"))
+				s.root_xdp.insert(line.substr(0, line.find('\\')));
+		s.bpffs_mounted = contains(output("cat /proc/self/mounts"), " /sys/fs/bpf bpf ");
+		return s;
+	}
+};
+
+void check_host_unchanged(const HostState& before, const std::string& prefix)
+{
+	const HostState after = HostState::now();
+	CHECK_MESSAGE(namespaces_with(prefix).empty(), "namespaces left: ", output("ip netns list"));
+	CHECK(after.bpffs_mounted == before.bpffs_mounted);
+	for (const auto& path : after.bpffs)
+		CHECK_MESSAGE(before.bpffs.count(path) == 1, "new under /sys/fs/bpf: ", path);
+	for (const auto& link : after.root_xdp)
+		CHECK_MESSAGE(before.root_xdp.count(link) == 1, "XDP on a root-namespace link: ", link);
+}
+
+/// The program ids `status` reports ("... id N ...") in `text`.
+std::vector<std::string> program_ids(const std::string& text)
+{
+	std::vector<std::string> ids;
+	for (const auto& line : lines_of(text)) {
+		const auto at = line.find(" id ");
+		if (at == std::string::npos || contains(line, "map program id"))
+			continue;
+		std::size_t end = at + 4;
+		while (end < line.size() && std::isdigit(static_cast<unsigned char>(line[end])))
+			++end;
+		if (end > at + 4)
+			ids.push_back(line.substr(at + 4, end - at - 4));
+	}
+	return ids;
+}
+
+/// True once no program with kernel id `id` exists (namespace teardown frees them lazily).
+bool program_gone(const std::string& id)
+{
+	for (int i = 0; i < 60; ++i) {
+		if (xdpfwd::test::run("bpftool prog show id " + id) != 0)
+			return true;
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	}
+	return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Traffic
+
+/// `ping -c COUNT` from `netns`; the number of replies.
+int ping(const std::string& netns, const std::string& address, int count = 3)
+{
+	const std::string text = output("ip netns exec " + netns + " ping -q -c " + std::to_string(count) +
+					" -i 0.2 -W 1 " + address);
+	const auto at = text.find(" received");
+	if (at == std::string::npos)
+		return 0;
+	auto start = text.rfind(' ', at - 1);
+	return std::atoi(text.substr(start + 1, at - start - 1).c_str());
+}
+
+/// One ping that may wait for ARP / ND on the way (not counted).
+void warm_up(const std::string& netns, const std::string& address)
+{
+	xdpfwd::test::run("ip netns exec " + netns + " ping -q -c 1 -W 2 " + address);
+}
+
+/// Sends `count` UDP datagrams from a socket in `from_ns` to `to_address` bound in `to_ns`;
+/// returns how many arrived. Sockets keep their namespace after the scope ends.
+int udp_transfer(const std::string& from_ns, const std::string& to_ns, const std::string& to_address, int count)
+{
+	const bool v6 = contains(to_address, ":");
+	const int family = v6 ? AF_INET6 : AF_INET;
+	sockaddr_storage address{};
+	socklen_t length = 0;
+	if (v6) {
+		auto* a = reinterpret_cast<sockaddr_in6*>(&address);
+		a->sin6_family = AF_INET6;
+		REQUIRE(::inet_pton(AF_INET6, to_address.c_str(), &a->sin6_addr) == 1);
+		length = sizeof(*a);
+	} else {
+		auto* a = reinterpret_cast<sockaddr_in*>(&address);
+		a->sin_family = AF_INET;
+		REQUIRE(::inet_pton(AF_INET, to_address.c_str(), &a->sin_addr) == 1);
+		length = sizeof(*a);
+	}
+	xdpfwd::UniqueFd rx;
+	xdpfwd::UniqueFd tx;
+	{
+		const xdpfwd::NetnsScope scope(to_ns);
+		rx = xdpfwd::UniqueFd(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		REQUIRE(rx);
+		REQUIRE(::bind(rx.get(), reinterpret_cast<sockaddr*>(&address), length) == 0);
+		REQUIRE(::getsockname(rx.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0); // the port
+	}
+	{
+		const xdpfwd::NetnsScope scope(from_ns);
+		tx = xdpfwd::UniqueFd(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		REQUIRE(tx);
+	}
+	timeval timeout{1, 0};
+	REQUIRE(::setsockopt(rx.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) == 0);
+	for (int i = 0; i < count; ++i) {
+		const std::string payload = "xdpfwd cli test " + std::to_string(i);
+		REQUIRE(::sendto(tx.get(), payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&address), length) ==
+			static_cast<ssize_t>(payload.size()));
+	}
+	int received = 0;
+	char buffer[256];
+	while (received < count) {
+		const ssize_t n = ::recv(rx.get(), buffer, sizeof(buffer), 0);
+		if (n < 0)
+			break; // timed out: the rest was lost
+		if (std::string(buffer, static_cast<std::size_t>(n)).rfind("xdpfwd cli test ", 0) == 0)
+			++received;
+	}
+	return received;
+}
+
+/// REDIRECT packets of the program on `ifname` in the router, from `stats --json`.
+unsigned long long redirected(const ScenarioGuard& s, const std::string& ifname, const std::string& program)
+{
+	const Result r = xfwd(s.in_router() + "stats " + ifname + " --json --count 1 --interval 0.2");
+	REQUIRE_MESSAGE(r.status == 0, r);
+	CHECK_MESSAGE(r.err.empty(), r);
+	REQUIRE(lines_of(r.out).size() == 1);
+	CHECK(contains(r.out, "\"interface\":\"" + ifname + "\""));
+	CHECK(contains(r.out, "\"program\":\"" + program + "\""));
+	const std::string key = "\"REDIRECT\":{\"packets\":";
+	const auto at = r.out.find(key);
+	REQUIRE_MESSAGE(at != std::string::npos, r);
+	return std::stoull(r.out.substr(at + key.size()));
+}
+
+constexpr const char* uno_v4 = "192.0.2.2";
+constexpr const char* uno_v6 = "2001:db8:1::2";
+constexpr const char* dos_v4 = "198.51.100.2";
+constexpr const char* dos_v6 = "2001:db8:2::2";
+constexpr int udp_count = 10;
+
+// ---------------------------------------------------------------------------------------------
+// 1. One full session per mode
+
+void full_session(const std::string& mode, const std::string& tag)
+{
+	const HostState before = HostState::now();
+	std::vector<std::string> ids;
+	{
+		ScenarioGuard s(tag);
+		const std::string R = s.in_router();
+		s.up();
+		{
+			const Result r = xfwd(R + "status");
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK(r.out == "no XDP programs attached\n");
+		}
+		const std::string uno_host = mac_in(s.uno(), "veth0");
+		const std::string dos_host = mac_in(s.dos(), "veth0");
+		const std::string router_uno = mac_in(s.router(), "uno");
+		const std::string program = "xdpfwd_" + mode;
+		const bool both_ways = mode != "static";
+
+		// b) attach
+		{
+			const std::string args = mode == "static" ? "attach static dos uno " + uno_host + " " + router_uno
+								  : "attach " + mode + " uno dos";
+			const Result r = xfwd(R + args);
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK_MESSAGE(r.err.empty(), r);
+			CHECK(contains(r.out, "attached " + program));
+			CHECK(contains(r.out, "to dos (ifindex"));
+			if (both_ways)
+				CHECK(contains(r.out, "to uno (ifindex"));
+		}
+
+		// c) configure from a second invocation, and look at it
+		if (mode == "map") {
+			// no MAC option, no neighbour known on uno: the MAC of uno's veth peer
+			sh("ip -n " + s.router() + " neigh flush dev uno");
+			Result r = xfwd(R + "route set dos uno");
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK_MESSAGE(r.err.empty(), r);
+			CHECK_MESSAGE(contains(r.out, "dst " + uno_host + " src " + router_uno), r);
+			// --via: resolved through the neighbour cache (ARP on demand)
+			sh("ip -n " + s.router() + " neigh flush dev dos");
+			CHECK_FALSE(contains(output("ip -n " + s.router() + " neigh show dev dos"), dos_host));
+			r = xfwd(R + "route set uno dos --via " + dos_v4);
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK_MESSAGE(r.err.empty(), r);
+			CHECK_MESSAGE(contains(r.out, "dst " + dos_host + " src " + mac_in(s.router(), "dos")), r);
+			const std::string neigh = output("ip -n " + s.router() + " neigh show dev dos " + dos_v4);
+			CHECK_MESSAGE(contains(neigh, "lladdr " + dos_host), neigh);
+			r = xfwd(R + "route list");
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK_MESSAGE(contains(r.out, "dos (ifindex") , r);
+			CHECK_MESSAGE(lines_of(r.out).size() == 3, r); // header + two routes
+		}
+		{
+			const Result r = xfwd(R + "status");
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK_MESSAGE(r.err.empty(), r);
+			CHECK(contains(r.out, "dos (ifindex"));
+			CHECK(contains(r.out, ": " + program + " id "));
+			if (mode == "static") {
+				CHECK_MESSAGE(contains(r.out, "static: -> uno (ifindex"), r);
+				CHECK_MESSAGE(contains(r.out, "dst " + uno_host + " src " + router_uno), r);
+			} else if (mode == "map") {
+				CHECK_MESSAGE(contains(r.out, "dos (ifindex"), r);
+				CHECK_MESSAGE(contains(r.out, "dst " + uno_host), r);
+				CHECK_MESSAGE(contains(r.out, "dst " + dos_host), r);
+			} else {
+				// both ports, on both interfaces
+				const auto lines = lines_of(r.out);
+				int fib_lines = 0;
+				for (const auto& line : lines)
+					if (contains(line, "fib: lookup full, egress enabled, ports:") && contains(line, "uno (ifindex") &&
+					    contains(line, "dos (ifindex"))
+						++fib_lines;
+				CHECK_MESSAGE(fib_lines == 2, r);
+			}
+			ids = program_ids(r.out);
+			CHECK(ids.size() == (both_ways ? 2U : 1U));
+			for (const std::string& host : {s.uno(), s.dos()}) {
+				const Result h = xfwd("-n " + host + " status veth0");
+				CHECK_MESSAGE(contains(h.out, "xdpfwd_pass"), h);
+				for (const auto& id : program_ids(h.out))
+					ids.push_back(id);
+			}
+		}
+
+		// d) traffic. Warm up first (ARP, ND: the first packets may go through the kernel).
+		warm_up(s.dos(), uno_v4);
+		warm_up(s.dos(), uno_v6);
+		warm_up(s.uno(), dos_v4);
+		warm_up(s.uno(), dos_v6);
+		const auto dos_before = redirected(s, "dos", program);
+		const auto uno_before = both_ways ? redirected(s, "uno", program) : 0;
+
+		CHECK(ping(s.dos(), uno_v4) == 3);
+		CHECK(ping(s.dos(), uno_v6) == 3);
+		CHECK(udp_transfer(s.dos(), s.uno(), uno_v4, udp_count) == udp_count);
+		CHECK(udp_transfer(s.dos(), s.uno(), uno_v6, udp_count) == udp_count);
+		// into dos: 3 + 3 echo requests and the UDP datagrams
+		unsigned long long into_dos = 6 + 2 * udp_count;
+		unsigned long long into_uno = 0;
+		if (both_ways) {
+			CHECK(ping(s.uno(), dos_v4) == 3);
+			CHECK(ping(s.uno(), dos_v6) == 3);
+			CHECK(udp_transfer(s.uno(), s.dos(), dos_v4, udp_count) == udp_count);
+			CHECK(udp_transfer(s.uno(), s.dos(), dos_v6, udp_count) == udp_count);
+			into_dos += 6;                       // dos's echo replies to uno's pings
+			into_uno = 6 + 6 + 2 * udp_count;    // uno's requests, its replies, its datagrams
+		}
+
+		// e) the counters saw it
+		const auto dos_after = redirected(s, "dos", program);
+		CHECK_MESSAGE(dos_after - dos_before >= into_dos, "dos: ", dos_before, " -> ", dos_after);
+		if (both_ways) {
+			const auto uno_after = redirected(s, "uno", program);
+			CHECK_MESSAGE(uno_after - uno_before >= into_uno, "uno: ", uno_before, " -> ", uno_after);
+		}
+		{
+			const Result r = xfwd(R + "stats dos --count 1 --interval 0.2");
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK(contains(r.out, "dos (ifindex"));
+			CHECK(contains(r.out, program + " id"));
+			CHECK(contains(r.out, "REDIRECT"));
+			CHECK(contains(r.out, "forwarded"));
+			MESSAGE("xdpfwd stats (", mode, "):\n", r.out);
+		}
+
+		// f) detach: nothing left on the router
+		{
+			const Result r = xfwd(R + "detach uno dos");
+			REQUIRE_MESSAGE(r.status == 0, r);
+			CHECK_MESSAGE(r.err.empty(), r);
+			CHECK(contains(r.out, "detached " + program + " from dos"));
+			if (both_ways)
+				CHECK(contains(r.out, "detached " + program + " from uno"));
+			else
+				CHECK(contains(r.out, "nothing attached to uno"));
+			const Result st = xfwd(R + "status");
+			CHECK_MESSAGE(st.out == "no XDP programs attached\n", st);
+			const std::string links = output("ip -n " + s.router() + " link show");
+			CHECK_MESSAGE(!contains(links, "xdp"), links);
+		}
+
+		// g) down
+		const Result r = xfwd("scenario down --prefix " + s.prefix);
+		CHECK_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.out == "scenario down\n", r);
+		CHECK_MESSAGE(r.err.empty(), r);
+	}
+	// h) the host is as it was, and every program we loaded is gone
+	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + tag);
+	for (const auto& id : ids)
+		CHECK_MESSAGE(program_gone(id), "BPF program id ", id, " still exists");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Bad input
+
+/// A refusal: exit status `code`, nothing on stdout, one line on stderr containing every word.
+void check_refusal(const Result& r, int code, const std::vector<std::string>& words)
+{
+	CHECK_MESSAGE(r.status == code, r);
+	CHECK_MESSAGE(r.out.empty(), r);
+	const auto lines = r.err_lines();
+	CHECK_MESSAGE(lines.size() == 1, r);
+	if (lines.empty())
+		return;
+	CHECK_MESSAGE(lines[0].rfind("xdpfwd: ", 0) == 0, r);
+	for (const auto& word : words)
+		CHECK_MESSAGE(contains(lines[0], word), "expected \"", word, "\" in: ", lines[0]);
+	MESSAGE("stderr: ", lines[0]);
+}
+
+} // namespace
+
+TEST_CASE("cli: static mode session: scenario, attach, ping, UDP, stats, detach, down")
+{
+	full_session("static", "s");
+}
+
+TEST_CASE("cli: map mode session: routes with discovered MACs, both directions")
+{
+	full_session("map", "m");
+}
+
+TEST_CASE("cli: fib mode session: ports in status, both directions")
+{
+	full_session("fib", "f");
+}
+
+TEST_CASE("cli: scenario up and down are idempotent; up --mode fib wires a plain scenario")
+{
+	const HostState before = HostState::now();
+	{
+		ScenarioGuard s("i");
+		s.up();
+		s.up();
+		CHECK(namespaces_with(s.prefix).size() == 3);
+		CHECK(lines_of(output("ip -n " + s.router() + " -br link show")).size() == 3); // lo, uno, dos: no duplicates
+		CHECK(xfwd(s.in_router() + "status").out == "no XDP programs attached\n");
+
+		Result r = xfwd("scenario up --prefix " + s.prefix + " --mode fib");
+		REQUIRE_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(contains(r.out, "mode fib-full"), r);
+		r = xfwd(s.in_router() + "status");
+		CHECK_MESSAGE(contains(r.out, "uno (ifindex") , r);
+		CHECK_MESSAGE(program_ids(r.out).size() == 2, r);
+		int fib_lines = 0;
+		for (const auto& line : lines_of(r.out))
+			fib_lines += contains(line, "fib: lookup full, egress enabled") ? 1 : 0;
+		CHECK_MESSAGE(fib_lines == 2, r);
+		warm_up(s.dos(), uno_v4);
+		const auto before_ping = redirected(s, "dos", "xdpfwd_fib");
+		CHECK(ping(s.dos(), uno_v4) == 3);
+		CHECK(redirected(s, "dos", "xdpfwd_fib") - before_ping >= 3);
+
+		r = xfwd("scenario down --prefix " + s.prefix);
+		CHECK_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.out == "scenario down\n", r);
+		r = xfwd("scenario down --prefix " + s.prefix);
+		CHECK_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.out == "no scenario with that prefix\n", r);
+		CHECK_MESSAGE(r.err.empty(), r);
+	}
+	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + "i");
+}
+
+TEST_CASE("cli: bad input is refused with one line, the right exit status and nothing half-attached")
+{
+	const HostState before = HostState::now();
+	{
+		ScenarioGuard s("b");
+		s.up();
+		const std::string R = s.in_router();
+		const std::string nothing = "no XDP programs attached\n";
+		auto router_clean = [&] {
+			const Result st = xfwd(R + "status");
+			CHECK_MESSAGE(st.out == nothing, st);
+		};
+
+		// command-line mistakes: 2
+		check_refusal(xfwd(R + "attach static dos uno zz:zz"), 2, {"zz:zz", "MAC"});
+		router_clean();
+		check_refusal(xfwd(R + "attach turbo dos"), 2, {"unknown mode", "turbo"});
+		router_clean();
+		check_refusal(xfwd(R + "frobnicate"), 2, {"unknown command", "frobnicate"});
+		check_refusal(xfwd(R + "attach fib uno --speed 9"), 2, {"unknown option --speed"});
+		router_clean();
+		check_refusal(xfwd(R + "attach"), 2, {"missing mode"});
+		check_refusal(xfwd(R + "stats dos --interval soon"), 2, {"--interval", "soon"});
+		check_refusal(xfwd(R + "route set dos"), 2, {"route set takes IN OUT"});
+
+		// what is named does not exist: 1
+		check_refusal(xfwd(R + "attach fib nosuch0"), 1, {"nosuch0", "No such device"});
+		router_clean();
+		check_refusal(xfwd("-n no-such-ns status"), 1, {"no-such-ns", "no such namespace"});
+		check_refusal(xfwd(R + "stats dos"), 1, {"dos", "no XDP program is attached"});
+		check_refusal(xfwd(R + "route set dos uno"), 1, {"dos", "no XDP program is attached"});
+		router_clean();
+
+		// missing privileges: 1, and the message names the capabilities
+		REQUIRE(contains(output(no_caps + "grep CapEff /proc/self/status"), "0000000000000000"));
+		check_refusal(sh("ip netns exec " + s.router() + " " + no_caps + cli() + " attach fib uno dos"), 1,
+			      {"CAP_NET_ADMIN", "CAP_BPF", "Operation not permitted"});
+		router_clean();
+		check_refusal(sh("ip netns exec " + s.router() + " " + no_caps + cli() + " attach static dos uno " +
+				 mac_in(s.uno(), "veth0")),
+			      1, {"CAP_NET_ADMIN", "CAP_BPF"});
+		router_clean();
+		check_refusal(sh(no_caps + cli() + " " + R + "status"), 1, {"CAP_NET_ADMIN", "CAP_BPF", s.router()});
+		// status and stats must not claim "nothing attached" when they cannot look
+		check_refusal(sh("ip netns exec " + s.uno() + " " + no_caps + cli() + " status"), 1, {"CAP_NET_ADMIN", "CAP_BPF"});
+		check_refusal(sh("ip netns exec " + s.uno() + " " + no_caps + cli() + " stats veth0"), 1,
+			      {"CAP_NET_ADMIN", "CAP_BPF"});
+		// and scenario down must not claim to have removed what it could not
+		check_refusal(sh(no_caps + cli() + " scenario down --prefix " + s.prefix), 1, {"CAP_SYS_ADMIN", s.router()});
+		CHECK(namespaces_with(s.prefix).size() == 3);
+
+		// an interface already in use: 1, naming the program there; --force replaces it
+		Result r = xfwd(R + "attach pass uno");
+		REQUIRE_MESSAGE(r.status == 0, r);
+		const auto pass_id = program_ids(xfwd(R + "status uno").out);
+		REQUIRE(pass_id.size() == 1);
+		check_refusal(xfwd(R + "attach fib uno dos"), 1, {"uno", "xdpfwd_pass", "id " + pass_id[0], "already attached"});
+		auto only_pass_on_uno = [&] {
+			const Result st = xfwd(R + "status");
+			CHECK_MESSAGE(lines_of(st.out).size() == 1, st);
+			CHECK_MESSAGE(contains(st.out, "uno (ifindex"), st);
+			CHECK_MESSAGE(contains(st.out, ": xdpfwd_pass id " + pass_id[0] + " "), st);
+		};
+		only_pass_on_uno();
+		// the same with uno second: dos was attached first and must have been taken back
+		check_refusal(xfwd(R + "attach fib dos uno"), 1, {"uno", "xdpfwd_pass", "already attached"});
+		only_pass_on_uno();
+		r = xfwd(R + "attach fib uno dos --force");
+		REQUIRE_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.err.empty(), r);
+		r = xfwd(R + "status");
+		CHECK_MESSAGE(!contains(r.out, "xdpfwd_pass"), r);
+		CHECK_MESSAGE(program_ids(r.out).size() == 2, r);
+		CHECK_MESSAGE(contains(r.out, "uno (ifindex"), r);
+		CHECK_MESSAGE(contains(r.out, "dos (ifindex"), r);
+		CHECK(program_gone(pass_id[0]));
+		r = xfwd(R + "detach uno dos");
+		CHECK_MESSAGE(r.status == 0, r);
+		router_clean();
+
+		// a multi-interface attach whose second interface fails: nothing stays on the first
+		xdpfwd::test::must("ip -n " + s.router() + " link add extra0 type veth peer name extra1");
+		xdpfwd::test::must("ip -n " + s.router() + " link set extra0 up");
+		xdpfwd::test::must("ip -n " + s.router() + " link set extra1 up");
+		check_refusal(xfwd(R + "attach fib uno extra0"), 1, {"extra0", "extra1", "no XDP program"});
+		router_clean();
+		check_refusal(xfwd(R + "attach fib uno nosuch0"), 1, {"nosuch0", "No such device"});
+		router_clean();
+		check_refusal(xfwd(R + "attach static dos extra0 02:00:5e:00:53:01"), 1, {"extra0", "no XDP program"});
+		router_clean();
+		const std::string links = output("ip -n " + s.router() + " link show");
+		CHECK_MESSAGE(!contains(links, "xdp"), links);
+	}
+	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + "b");
+}
+
+TEST_CASE("cli: no bpffs needed: a session in a mount namespace without /sys/fs/bpf, and under ip netns exec")
+{
+	const HostState before = HostState::now();
+	REQUIRE(before.bpffs_mounted);
+	{
+		ScenarioGuard s("p");
+		s.up();
+		const std::string R = s.in_router();
+		const std::string X = cli();
+
+		// 1. a child mount namespace (private: the host's mount stays) where bpffs is unmounted
+		char script_path[] = "/tmp/xfwdc-script-XXXXXX";
+		const int fd = ::mkstemp(script_path);
+		REQUIRE(fd >= 0);
+		const std::string script =
+		    "umount /sys/fs/bpf 2>/dev/null; umount /sys/fs/bpf 2>/dev/null\n"
+		    "if grep -q ' /sys/fs/bpf ' /proc/self/mounts; then echo 'bpffs still mounted' >&2; exit 99; fi\n"
+		    "set -e\n" +
+		    X + " " + R + "attach fib uno dos\n" +
+		    X + " " + R + "status\n" +
+		    "ip netns exec " + s.dos() + " ping -q -c 1 -W 2 " + uno_v4 + " >/dev/null || true\n" + // warm-up: ARP
+		    "ip netns exec " + s.uno() + " ping -q -c 1 -W 2 " + dos_v6 + " >/dev/null || true\n" + // and ND
+		    "ip netns exec " + s.dos() + " ping -q -c 2 -i 0.2 -W 1 " + uno_v4 + " >/dev/null\n" +
+		    "ip netns exec " + s.uno() + " ping -q -c 2 -i 0.2 -W 1 " + dos_v6 + " >/dev/null\n" +
+		    X + " " + R + "stats dos --json --count 1 --interval 0.1\n" +
+		    X + " " + R + "detach uno dos\n" +
+		    X + " " + R + "status\n";
+		REQUIRE(::write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
+		::close(fd);
+		const Result r = sh("unshare --mount --propagation private sh " + std::string(script_path));
+		::unlink(script_path);
+		CHECK_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.err.empty(), r);
+		CHECK_MESSAGE(contains(r.out, "attached xdpfwd_fib"), r);
+		CHECK_MESSAGE(contains(r.out, "fib: lookup full, egress enabled"), r);
+		CHECK_MESSAGE(contains(r.out, "\"REDIRECT\":{\"packets\":"), r);
+		CHECK_MESSAGE(!contains(r.out, "\"REDIRECT\":{\"packets\":0,"), r);
+		CHECK_MESSAGE(contains(r.out, "detached xdpfwd_fib from dos"), r);
+		CHECK_MESSAGE(contains(r.out, "no XDP programs attached"), r);
+		CHECK(HostState::now().bpffs_mounted); // the host's own mount was not touched
+
+		// 2. ip netns exec, which mounts a fresh /sys without bpffs
+		const std::string exec = "ip netns exec " + s.router() + " " + X + " ";
+		REQUIRE_FALSE(contains(output("ip netns exec " + s.router() + " cat /proc/self/mounts"), " /sys/fs/bpf "));
+		Result e = sh(exec + "attach map uno dos");
+		REQUIRE_MESSAGE(e.status == 0, e);
+		e = sh(exec + "route set dos uno");
+		CHECK_MESSAGE(e.status == 0, e);
+		e = sh(exec + "route set uno dos --via " + dos_v6);
+		CHECK_MESSAGE(e.status == 0, e);
+		CHECK_MESSAGE(contains(e.out, "dst " + mac_in(s.dos(), "veth0")), e);
+		e = sh(exec + "route list");
+		CHECK_MESSAGE(lines_of(e.out).size() == 3, e);
+		warm_up(s.dos(), uno_v4);
+		warm_up(s.uno(), dos_v6);
+		const auto start = redirected(s, "dos", "xdpfwd_map");
+		CHECK(ping(s.dos(), uno_v4) == 3);
+		CHECK(ping(s.uno(), dos_v6) == 3);
+		e = sh(exec + "stats dos --json --count 1 --interval 0.1");
+		CHECK_MESSAGE(e.status == 0, e);
+		CHECK(redirected(s, "dos", "xdpfwd_map") - start >= 6);
+		e = sh(exec + "detach uno dos");
+		CHECK_MESSAGE(e.status == 0, e);
+		CHECK_MESSAGE(e.err.empty(), e);
+		CHECK(sh(exec + "status").out == "no XDP programs attached\n");
+	}
+	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + "p");
+}
+
+TEST_CASE("cli: every command accepts --help")
+{
+	for (const std::string command : {"attach", "detach", "status", "route", "stats", "scenario", "demo"}) {
+		CAPTURE(command);
+		const Result r = xfwd(command + " --help");
+		CHECK_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.out.rfind("usage: xdpfwd " + command, 0) == 0, r);
+		CHECK_MESSAGE(r.err.empty(), r);
+		const Result h = xfwd(command + " -h");
+		CHECK(h.status == 0);
+		CHECK(h.out == r.out);
+	}
+	for (const std::string args : {"--help", "-h", "help"}) {
+		const Result r = xfwd(args);
+		CHECK_MESSAGE(r.status == 0, r);
+		CHECK_MESSAGE(r.out.rfind("usage: xdpfwd ", 0) == 0, r);
+		CHECK(contains(r.out, "Exit status"));
+	}
+	const Result bare = xfwd("");
+	CHECK_MESSAGE(bare.status == 2, bare);
+	CHECK(bare.out.rfind("usage: xdpfwd ", 0) == 0);
+}
