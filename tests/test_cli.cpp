@@ -1,6 +1,6 @@
 // The xdpfwd command line, driven as a user would: the binary named by $XDPFWD_CLI run as a
 // subprocess, its exit status, stdout and stderr checked. Each test builds its own scenario
-// (prefix xfwdc<pid><tag>) and tears it down again, also when an assertion fails.
+// (prefix xfwdt-<pid>-c<tag>) and tears it down again, also when an assertion fails.
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -113,81 +113,22 @@ const std::string no_caps = "setpriv --inh-caps=-all --bounding-set=-all --reuid
 // ---------------------------------------------------------------------------------------------
 // Scenarios and cleanup
 
-constexpr const char* prefix_root = "xfwdc";
-
-std::set<std::string>& live_prefixes()
-{
-	static std::set<std::string> prefixes;
-	return prefixes;
-}
-
 void remove_scenario(const std::string& prefix) noexcept
 {
-	try {
-		std::system((cli() + " scenario down --prefix " + prefix + " >/dev/null 2>&1").c_str());
-	} catch (...) {
-	}
-	for (const char* role : {"-router", "-uno", "-dos"}) // in case the CLI itself is broken
-		std::system(("ip netns del " + prefix + role + " >/dev/null 2>&1").c_str());
-}
-
-void remove_live() noexcept
-{
-	for (const auto& prefix : live_prefixes())
-		remove_scenario(prefix);
-	live_prefixes().clear();
-}
-
-void on_signal(int sig)
-{
-	remove_live();
-	std::signal(sig, SIG_DFL);
-	std::raise(sig);
-}
-
-/// Before main(), so that doctest, which sets its own handlers around each test case and puts
-/// back the ones it found before re-raising, hands fatal signals on to this one.
-const bool handlers_installed = [] {
-	std::atexit(remove_live);
-	for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV})
-		std::signal(sig, on_signal);
-	return true;
-}();
-
-/// Once: remove scenarios left by runs of this file that died.
-void prepare_once()
-{
-	static bool done = false;
-	if (done)
-		return;
-	done = true;
-	(void)handlers_installed;
-	for (const std::string& name : lines_of(output("ip netns list | awk '{print $1}'"))) {
-		if (name.rfind(prefix_root, 0) != 0)
-			continue;
-		std::size_t end = std::string(prefix_root).size();
-		while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end])))
-			++end;
-		const std::string pid = name.substr(std::string(prefix_root).size(), end - std::string(prefix_root).size());
-		if (!pid.empty() && ::kill(std::atoi(pid.c_str()), 0) != 0)
-			std::system(("ip netns del " + name + " >/dev/null 2>&1").c_str());
-	}
+	std::system((cli() + " scenario down --prefix " + prefix + " >/dev/null 2>&1").c_str());
 }
 
 /// A scenario prefix unique to this process and test; `scenario down` when destroyed.
 struct ScenarioGuard {
-	explicit ScenarioGuard(const std::string& tag) : prefix(prefix_root + std::to_string(::getpid()) + tag)
+	explicit ScenarioGuard(const std::string& tag) : prefix(xdpfwd::test::unique_name("c" + tag))
 	{
-		prepare_once();
-		live_prefixes().insert(prefix);
+		// the fixture removes them on exit or signal even if the CLI itself is broken
+		for (const char* role : {"-router", "-uno", "-dos"})
+			xdpfwd::test::track(prefix + role);
 	}
 	ScenarioGuard(const ScenarioGuard&) = delete;
 	ScenarioGuard& operator=(const ScenarioGuard&) = delete;
-	~ScenarioGuard()
-	{
-		remove_scenario(prefix);
-		live_prefixes().erase(prefix);
-	}
+	~ScenarioGuard() { remove_scenario(prefix); }
 
 	[[nodiscard]] std::string router() const { return prefix + "-router"; }
 	[[nodiscard]] std::string uno() const { return prefix + "-uno"; }
@@ -528,7 +469,7 @@ void full_session(const std::string& mode, const std::string& tag)
 		CHECK_MESSAGE(r.err.empty(), r);
 	}
 	// h) the host is as it was, and every program we loaded is gone
-	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + tag);
+	check_host_unchanged(before, xdpfwd::test::unique_name("c" + std::string(tag)));
 	for (const auto& id : ids)
 		CHECK_MESSAGE(program_gone(id), "BPF program id ", id, " still exists");
 }
@@ -602,7 +543,7 @@ TEST_CASE("cli: scenario up and down are idempotent; up --mode fib wires a plain
 		CHECK_MESSAGE(r.out == "no scenario with that prefix\n", r);
 		CHECK_MESSAGE(r.err.empty(), r);
 	}
-	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + "i");
+	check_host_unchanged(before, xdpfwd::test::unique_name("ci"));
 }
 
 TEST_CASE("cli: bad input is refused with one line, the right exit status and nothing half-attached")
@@ -698,7 +639,7 @@ TEST_CASE("cli: bad input is refused with one line, the right exit status and no
 		const std::string links = output("ip -n " + s.router() + " link show");
 		CHECK_MESSAGE(!contains(links, "xdp"), links);
 	}
-	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + "b");
+	check_host_unchanged(before, xdpfwd::test::unique_name("cb"));
 }
 
 TEST_CASE("cli: no bpffs needed: a session in a mount namespace without /sys/fs/bpf, and under ip netns exec")
@@ -767,7 +708,7 @@ TEST_CASE("cli: no bpffs needed: a session in a mount namespace without /sys/fs/
 		CHECK_MESSAGE(e.err.empty(), e);
 		CHECK(sh(exec + "status").out == "no XDP programs attached\n");
 	}
-	check_host_unchanged(before, prefix_root + std::to_string(::getpid()) + "p");
+	check_host_unchanged(before, xdpfwd::test::unique_name("cp"));
 }
 
 TEST_CASE("cli: every command accepts --help")

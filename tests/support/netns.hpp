@@ -55,16 +55,17 @@ inline void must(const std::string& command)
 
 namespace detail {
 
+// Never destroyed: the exit handler, registered before main, runs after static destructors.
 inline std::mutex& registry_mutex()
 {
-	static std::mutex m;
-	return m;
+	static auto* m = new std::mutex;
+	return *m;
 }
 
 inline std::set<std::string>& registry()
 {
-	static std::set<std::string> names;
-	return names;
+	static auto* names = new std::set<std::string>;
+	return *names;
 }
 
 inline void remove_registered() noexcept
@@ -81,11 +82,21 @@ inline void on_signal(int sig)
 	::raise(sig);
 }
 
-/// Once per process: remove namespaces left by test runs that died, install the handlers.
+/// Before main(): doctest sets its own handlers around each test case and, on a fatal signal,
+/// puts back the ones it found before re-raising, so handlers installed first still clean up.
+inline const bool handlers_installed = [] {
+	std::atexit(remove_registered);
+	for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV})
+		::signal(sig, on_signal);
+	return true;
+}();
+
+/// Once per process: remove namespaces left by test runs that died (their pid is gone).
 inline void prepare_once()
 {
 	static std::once_flag once;
 	std::call_once(once, [] {
+		(void)handlers_installed;
 		const std::string stale = output("ip netns list | awk '{print $1}' | grep '^" + std::string(netns_prefix) + "' || true");
 		std::size_t start = 0;
 		while (start < stale.size()) {
@@ -97,13 +108,25 @@ inline void prepare_once()
 			if (!pid.empty() && ::kill(std::atoi(pid.c_str()), 0) != 0)
 				run("ip netns del " + name);
 		}
-		std::atexit(remove_registered);
-		for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV})
-			::signal(sig, on_signal);
 	});
 }
 
 } // namespace detail
+
+/// A name for namespaces something else creates (the CLI's scenario, say): xfwdt-<pid>-<tag>,
+/// so that a crashed run's leftovers are swept like the fixture's own.
+inline std::string unique_name(const std::string& tag)
+{
+	return std::string(netns_prefix) + std::to_string(::getpid()) + "-" + tag;
+}
+
+/// Namespaces made by something else that this process must remove on exit or signal too.
+inline void track(const std::string& name)
+{
+	detail::prepare_once();
+	std::lock_guard lock(detail::registry_mutex());
+	detail::registry().insert(name);
+}
 
 /// A network namespace named xfwdt-<pid>-<n>-<role>, with loopback up, gone when destroyed.
 class Netns {
