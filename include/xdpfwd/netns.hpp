@@ -64,7 +64,7 @@ private:
 		if (same(target, original_))
 			return; // nothing to do, and no CAP_SYS_ADMIN needed for it
 		if (::setns(target.get(), CLONE_NEWNET) != 0)
-			throw Error(errno, what);
+			throw Error(errno, what, errno == EPERM ? "entering a network namespace needs CAP_SYS_ADMIN" : "");
 		moved_ = true;
 	}
 

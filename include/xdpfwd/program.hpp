@@ -105,9 +105,11 @@ Program load_skeleton(std::string_view what, Configure&& configure)
 	if (!skeleton)
 		throw Error(errno ? errno : ENOMEM, "open BPF object for " + std::string(what));
 	configure(*skeleton);
-	check(Skeleton::load(skeleton.get()), [&] {
-		return "load BPF program " + std::string(what) + " (see the verifier log above)";
-	});
+	const int rc = Skeleton::load(skeleton.get());
+	if (rc == -EACCES || rc == -EINVAL)
+		throw Error(-rc, "load BPF program " + std::string(what),
+			    "the verifier refused it or privileges are missing (CAP_BPF, CAP_NET_ADMIN); libbpf's log says which");
+	check(rc, [&] { return "load BPF program " + std::string(what); });
 	bpf_program* program = bpf_object__next_program(skeleton->obj, nullptr);
 	return Program(UniqueFd(check(::dup(bpf_program__fd(program)), [&] { return "dup fd of " + std::string(what); })));
 }

@@ -115,8 +115,9 @@ inline AttachMode parse_attach_mode(const std::optional<std::string>& text)
 	throw UsageError("unknown --mode \"" + *text + "\": use native, generic or auto");
 }
 
-/// Runs argv without a shell; returns the exit status. Output is discarded when quiet.
-int run(const std::vector<std::string>& argv, bool quiet = true);
+/// Runs argv without a shell; returns the exit status. Output is discarded when quiet; stderr
+/// goes to `stderr_fd` when one is given.
+int run(const std::vector<std::string>& argv, bool quiet = true, int stderr_fd = -1);
 /// Runs argv and throws Error(EIO) naming the command when it fails.
 void must(const std::vector<std::string>& argv);
 

@@ -83,7 +83,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest)
 
 } // namespace
 
-int run(const std::vector<std::string>& argv, bool quiet)
+int run(const std::vector<std::string>& argv, bool quiet, int stderr_fd)
 {
 	std::fflush(nullptr);
 	const pid_t pid = ::fork();
@@ -94,6 +94,8 @@ int run(const std::vector<std::string>& argv, bool quiet)
 			std::freopen("/dev/null", "w", stdout);
 			std::freopen("/dev/null", "w", stderr);
 		}
+		if (stderr_fd >= 0)
+			::dup2(stderr_fd, STDERR_FILENO);
 		std::vector<char*> args;
 		for (const auto& a : argv)
 			args.push_back(const_cast<char*>(a.c_str()));
@@ -109,12 +111,24 @@ int run(const std::vector<std::string>& argv, bool quiet)
 
 void must(const std::vector<std::string>& argv)
 {
-	if (run(argv) != 0) {
-		std::string line;
-		for (const auto& a : argv)
-			line += (line.empty() ? "" : " ") + a;
-		throw Error(EIO, "run `" + line + "`", "the command failed");
+	// keep the command's first complaint for the error message
+	char path[] = "/tmp/xdpfwd-stderr-XXXXXX";
+	const UniqueFd err(::mkstemp(path));
+	if (err)
+		::unlink(path);
+	if (run(argv, true, err.get()) == 0)
+		return;
+	std::string line;
+	for (const auto& a : argv)
+		line += (line.empty() ? "" : " ") + a;
+	std::string complaint;
+	if (err) {
+		char text[512] = {};
+		const ssize_t got = ::pread(err.get(), text, sizeof(text) - 1, 0);
+		complaint.assign(text, got > 0 ? static_cast<std::size_t>(got) : 0);
+		complaint = complaint.substr(0, complaint.find('\n'));
 	}
+	throw Error(EIO, "run `" + line + "`", complaint.empty() ? "the command failed" : "it said: " + complaint);
 }
 
 } // namespace xdpfwd::cli
