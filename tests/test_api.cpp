@@ -253,3 +253,21 @@ TEST_CASE("a direct-lookup fib forwarder refuses a namespace with IPv4 policy ru
 	FibForwarder full(FibLookup::full);
 	CHECK_NOTHROW(full.add_port("ru0", {}, false));
 }
+
+TEST_CASE("a forwarder found by interface can add a port where it already runs")
+{
+	Netns ns("readd");
+	must(ns.ip("link add name rd0 type veth peer name rd1"));
+	const auto scope = ns.enter();
+	{
+		FibForwarder fib;
+		fib.add_port("rd0", {.persistent = true}, false);
+	}
+	FibForwarder found = FibForwarder::attached_to("rd0");
+	CHECK_NOTHROW(found.add_port("rd0", {}, false)); // same program: nothing to replace
+	CHECK(found.ports().get(ifindex_of("rd0")));
+	found.add_port("rd1", {}, false);
+	CHECK(find_attached(ifindex_of("rd1"))->program.id() == found.program().id());
+	CHECK(found.remove_port("rd0"));
+	CHECK_FALSE(find_attached(ifindex_of("rd0")));
+}

@@ -19,10 +19,15 @@ public:
 	Forwarder(Forwarder&&) noexcept = default;
 	Forwarder& operator=(Forwarder&&) noexcept = default;
 
-	/// Attaches the program to `port`. Throws Error (EBUSY with the other program's name).
+	/// Attaches the program to `port`; a port where this very program already runs (left there
+	/// persistently, say) is taken as it is. Throws Error (EBUSY with the other program's name).
 	void attach(Interface port, AttachOptions options = {})
 	{
 		detach_owned(port.ifindex());
+		if (auto attached = find_attached(port.ifindex()); attached && attached->program.id() == program_.id()) {
+			attachments_.emplace_back(std::move(*attached)); // adopted: stays when we go
+			return;
+		}
 		attachments_.emplace_back(program_, port.ifindex(), options);
 	}
 

@@ -1,0 +1,94 @@
+// The original's first scenario, "hardcoded forwarding": what arrives on the router's `dos`
+// leaves through its `uno` in XDP with fixed MACs; the way back is the router kernel's.
+#include <doctest/doctest.h>
+
+#include <xdpfwd/xdpfwd.hpp>
+
+#include "support/scenario.hpp"
+
+using namespace xdpfwd;
+using namespace xdpfwd::test;
+
+TEST_CASE("static: dos -> uno forwarded in XDP, replies through the kernel, detaching restores the kernel path")
+{
+	Scenario s;
+	warm_up(s);
+	const MacAddress uno_host_mac = Scenario::mac(s.uno, "veth0");
+	const MacAddress router_uno_mac = Scenario::mac(s.router, "uno");
+	const unsigned uno_port = s.router_ifindex("uno");
+	const unsigned dos_port = s.router_ifindex("dos");
+
+	{
+		const auto in_router = s.router.enter(); // the forwarder lives and dies in the router
+		StaticForwarder forwarder(StaticRoute{Interface("uno"), uno_host_mac, router_uno_mac});
+		forwarder.add_port("dos");
+		const StaticRoute frozen = forwarder.route();
+		CHECK(frozen.egress.ifindex() == uno_port);
+		CHECK(frozen.dst_mac == uno_host_mac);
+		CHECK(frozen.src_mac == router_uno_mac);
+		const auto attached = find_attached(dos_port);
+		REQUIRE(attached);
+		CHECK(attached->program.name() == "xdpfwd_static");
+		CHECK_FALSE(find_attached(uno_port)); // the return path is the kernel's
+		const StatsReader stats = forwarder.stats();
+
+		for (const Family family : {Family::v4, Family::v6}) {
+			CAPTURE(std::string(to_string(family)));
+			const Observed ping = ping_through(s, s.dos, s.uno, family, &stats);
+			report(std::string("static ping dos->uno ") + to_string(family) + ": " + ping.describe());
+			INFO(ping.describe());
+			CHECK(ping.sent == 3);
+			CHECK(ping.arrived == 3);
+			CHECK(ping.redirects >= 3);
+			CHECK(ping.forwarded >= 3);
+			CHECK(ping.kernel_forwarded == 3); // the replies only: requests never reached the stack
+			REQUIRE(ping.frame);
+			CHECK(ping.frame->ttl == 63);
+			CHECK(ping.frame->dst_mac == uno_host_mac);
+			CHECK(ping.frame->src_mac == router_uno_mac);
+			if (family == Family::v4)
+				CHECK(ping.frame->ipv4_checksum_ok);
+
+			const Observed udp = udp_through(s, s.dos, s.uno, family, &stats);
+			report(std::string("static UDP dos->uno ") + to_string(family) + ": " + udp.describe());
+			INFO(udp.describe());
+			CHECK(udp.arrived == udp.sent);
+			CHECK(udp.redirects >= static_cast<std::uint64_t>(udp.sent));
+			CHECK(udp.kernel_forwarded == 0);
+		}
+
+		// uno -> dos is not the forwarder's: the kernel forwards the requests, XDP the replies
+		const Observed back = ping_through(s, s.uno, s.dos, Family::v4, &stats);
+		report("static ping uno->dos IPv4: " + back.describe());
+		CHECK(back.arrived == 3);
+		CHECK(back.kernel_forwarded == 3);
+		CHECK(back.redirects >= 3);
+		REQUIRE(back.frame);
+		CHECK(back.frame->ttl == 63);
+	}
+
+	{
+		const auto in_router = s.router.enter();
+		CHECK_FALSE(find_attached(dos_port));
+		CHECK_FALSE(find_attached(uno_port));
+	}
+	check_kernel_forwards(s, "static detached");
+}
+
+TEST_CASE("static: the egress check refuses a veth whose peer has no XDP program")
+{
+	Scenario s;
+	s.remove_pass(s.uno);
+	{
+		const auto in_uno = s.uno.enter();
+		CHECK_FALSE(find_attached(ifindex_of("veth0")));
+	}
+	const auto in_router = s.router.enter();
+	try {
+		StaticForwarder forwarder(StaticRoute{Interface("uno"), Scenario::mac(s.uno, "veth0"), std::nullopt});
+		FAIL("a veth egress whose peer has no XDP program was accepted");
+	} catch (const Error& e) {
+		CHECK(e.code().value() == ENOLINK);
+		CHECK(std::string(e.what()).find("PassProgram") != std::string::npos);
+	}
+}
