@@ -66,7 +66,7 @@ static __always_inline int fib_forward(struct xdp_md *ctx)
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
 	if (rc < 0)
 		return pass_for(ctx, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
-	if (rc < XDPFWD_REASON_FORWARDED)
+	if (rc <= XDPFWD_REASON_FIB_NO_SRC_ADDR)
 		count_reason(ctx, rc);
 
 	switch (rc) {

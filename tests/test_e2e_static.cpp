@@ -40,7 +40,6 @@ TEST_CASE("static: dos -> uno forwarded in XDP, replies through the kernel, deta
 			CHECK(ping.sent == 3);
 			CHECK(ping.arrived == 3);
 			CHECK(ping.redirects >= 3);
-			CHECK(ping.forwarded >= 3);
 			CHECK(ping.kernel_forwarded == 3); // the replies only: requests never reached the stack
 			REQUIRE(ping.frame);
 			CHECK(ping.frame->ttl == 63);

@@ -118,9 +118,10 @@ static __always_inline enum parse_result parse_packet(struct xdp_md *ctx, struct
 }
 
 /*
- * Traffic that must never leave its link: IPv4 multicast and limited broadcast, IPv6 multicast
- * and link-local destinations, and neighbour discovery (hop limit 255, ICMPv6 133..137), which a
- * router answers itself even when addressed to a global unicast address.
+ * Traffic that must never leave its link: to or from a link-local address (IPv4 169.254/16, IPv6
+ * fe80::/10), to IPv4 multicast or limited broadcast or IPv6 multicast, and neighbour discovery
+ * (hop limit 255, ICMPv6 133..137), which a router answers itself even when it is addressed to a
+ * global unicast address.
  */
 static __always_inline int is_link_scoped(struct xdp_md *ctx, const struct packet *pkt)
 {
@@ -128,14 +129,18 @@ static __always_inline int is_link_scoped(struct xdp_md *ctx, const struct packe
 
 	if (pkt->kind == PARSE_IPV4) {
 		__u32 dst = bpf_ntohl(pkt->ip4->daddr);
+		__u32 src = bpf_ntohl(pkt->ip4->saddr);
 
-		return (dst >> 28) == 0xe || dst == 0xffffffff;
+		return (dst >> 28) == 0xe || dst == 0xffffffff || (dst >> 16) == 0xa9fe ||
+		       (src >> 16) == 0xa9fe;
 	}
 	if (pkt->kind == PARSE_IPV6) {
 		const __u8 *dst = pkt->ip6->daddr.in6_u.u6_addr8;
+		const __u8 *src = pkt->ip6->saddr.in6_u.u6_addr8;
 		const __u8 *icmp_type = pkt->l4;
 
-		if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80))
+		if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
+		    (src[0] == 0xfe && (src[1] & 0xc0) == 0x80))
 			return 1;
 		if (pkt->ip6->nexthdr == IPPROTO_ICMPV6 && pkt->ip6->hop_limit == 255) {
 			if ((void *)(icmp_type + 1) > data_end)

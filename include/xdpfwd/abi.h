@@ -32,8 +32,9 @@ struct xdpfwd_macs {
 #define XDPFWD_ACTION_SLOTS 8
 
 /*
- * Why a program decided what it did. 0..9 are the kernel's BPF_FIB_LKUP_RET_* codes (fib mode
- * counts every lookup result); the rest are xdpfwd's own decisions, counted by every mode.
+ * Why a program did not simply forward, or, in fib mode, what the lookup said. 0..9 are the
+ * kernel's BPF_FIB_LKUP_RET_* codes (fib mode counts every lookup result); the rest are xdpfwd's
+ * own decisions, counted by every mode. A forwarded packet is counted once, as the REDIRECT action.
  */
 enum xdpfwd_reason {
 	XDPFWD_REASON_FIB_SUCCESS = 0,
@@ -46,14 +47,13 @@ enum xdpfwd_reason {
 	XDPFWD_REASON_FIB_NO_NEIGH = 7,
 	XDPFWD_REASON_FIB_FRAG_NEEDED = 8,
 	XDPFWD_REASON_FIB_NO_SRC_ADDR = 9,
-	XDPFWD_REASON_FORWARDED = 10,     /* rewritten and handed to the redirect */
-	XDPFWD_REASON_TTL_EXPIRED = 11,   /* TTL / hop limit <= 1: the kernel sends ICMP */
-	XDPFWD_REASON_PORT_DISABLED = 12, /* no devmap entry for the egress (or ingress) port */
-	XDPFWD_REASON_NOT_IP = 13,        /* ARP, LLDP, ...: the kernel's business */
-	XDPFWD_REASON_MALFORMED = 14,     /* truncated or inconsistent headers */
-	XDPFWD_REASON_LOCAL = 15,         /* link-local, multicast or neighbour discovery */
-	XDPFWD_REASON_VLAN = 16,          /* fib mode: tagged frames belong to the VLAN device */
-	XDPFWD_REASON_COUNT = 17
+	XDPFWD_REASON_TTL_EXPIRED = 10,   /* TTL / hop limit <= 1: the kernel sends ICMP */
+	XDPFWD_REASON_PORT_DISABLED = 11, /* no devmap entry for the egress (or ingress) port */
+	XDPFWD_REASON_NOT_IP = 12,        /* ARP, LLDP, ...: the kernel's business */
+	XDPFWD_REASON_MALFORMED = 13,     /* truncated or inconsistent headers */
+	XDPFWD_REASON_LOCAL = 14,         /* link-local, multicast or neighbour discovery */
+	XDPFWD_REASON_VLAN = 15,          /* fib mode: tagged frames belong to the VLAN device */
+	XDPFWD_REASON_COUNT = 16
 };
 
 #define XDPFWD_REASON_SLOTS 32

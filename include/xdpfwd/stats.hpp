@@ -29,7 +29,8 @@ inline std::string_view to_string(XdpAction action)
 	return index < names.size() ? names[index] : "UNKNOWN";
 }
 
-/// Why a program decided what it did: 0..9 mirror BPF_FIB_LKUP_RET_*, the rest are xdpfwd's.
+/// Why a program did not simply forward (or what fib's lookup said): 0..9 mirror
+/// BPF_FIB_LKUP_RET_*, the rest are xdpfwd's. Forwarded packets are the REDIRECT action.
 enum class Reason : std::uint32_t {
 	fib_success = XDPFWD_REASON_FIB_SUCCESS,
 	fib_blackhole = XDPFWD_REASON_FIB_BLACKHOLE,
@@ -41,7 +42,6 @@ enum class Reason : std::uint32_t {
 	fib_no_neighbour = XDPFWD_REASON_FIB_NO_NEIGH,
 	fib_fragmentation_needed = XDPFWD_REASON_FIB_FRAG_NEEDED,
 	fib_no_source_address = XDPFWD_REASON_FIB_NO_SRC_ADDR,
-	forwarded = XDPFWD_REASON_FORWARDED,
 	ttl_expired = XDPFWD_REASON_TTL_EXPIRED,
 	port_disabled = XDPFWD_REASON_PORT_DISABLED,
 	not_ip = XDPFWD_REASON_NOT_IP,
@@ -55,7 +55,7 @@ inline std::string_view to_string(Reason reason)
 {
 	static constexpr std::array<std::string_view, reason_count> names{
 	    "fib_success",     "fib_blackhole", "fib_unreachable", "fib_prohibit", "fib_not_fwded", "fib_fwd_disabled",
-	    "fib_unsupp_lwt",  "fib_no_neigh",  "fib_frag_needed", "fib_no_src_addr", "forwarded",  "ttl_expired",
+	    "fib_unsupp_lwt",  "fib_no_neigh",  "fib_frag_needed", "fib_no_src_addr", "ttl_expired",
 	    "port_disabled",   "not_ip",        "malformed",       "link_scoped",  "vlan"};
 	const auto index = static_cast<std::size_t>(reason);
 	return index < names.size() ? names[index] : "unknown";
