@@ -68,7 +68,7 @@ TEST_CASE("Error is a system_error carrying errno, context and hint")
 	const Error e(EPERM, "attach xdpfwd_fib to veth3 (ifindex 7)");
 	const std::system_error& base = e;
 	CHECK(base.code() == std::errc::operation_not_permitted);
-	CHECK(std::string(e.what()) == "attach xdpfwd_fib to veth3 (ifindex 7): Operation not permitted \u2014 needs CAP_NET_ADMIN and CAP_BPF (run as root)");
+	CHECK(std::string(e.what()) == "attach xdpfwd_fib to veth3 (ifindex 7): Operation not permitted \u2014 needs CAP_NET_ADMIN and CAP_BPF, with CAP_PERFMON and CAP_SYS_ADMIN (run as root)");
 	CHECK(e.context() == "attach xdpfwd_fib to veth3 (ifindex 7)");
 }
 

@@ -34,7 +34,8 @@ public:
 		switch (errnum) {
 		case EPERM:
 		case EACCES:
-			return "needs CAP_NET_ADMIN and CAP_BPF (run as root)";
+			// CAP_PERFMON to load, CAP_SYS_ADMIN to reopen programs and maps by id: root has all
+			return "needs CAP_NET_ADMIN and CAP_BPF, with CAP_PERFMON and CAP_SYS_ADMIN (run as root)";
 		case ENODEV:
 			return "no such interface in this network namespace";
 		default:

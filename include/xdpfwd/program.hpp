@@ -68,9 +68,10 @@ public:
 	[[nodiscard]] UniqueFd find_map(std::string_view name) const
 	{
 		for (const std::uint32_t map_id : map_ids_) {
-			UniqueFd map_fd(bpf_map_get_fd_by_id(map_id));
-			if (!map_fd)
+			const int fd = bpf_map_get_fd_by_id(map_id);
+			if (fd == -ENOENT)
 				continue; // freed meanwhile
+			UniqueFd map_fd(check(fd, [&] { return "open map id " + std::to_string(map_id) + " of BPF program " + name_; }));
 			bpf_map_info info{};
 			std::uint32_t length = sizeof(info);
 			if (bpf_obj_get_info_by_fd(map_fd.get(), &info, &length) != 0)
