@@ -14,6 +14,7 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/roles.hpp"
 #include "support/scenario.hpp"
 
 using namespace xdpfwd;
@@ -172,19 +173,27 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 
 // Run by the next test case through `ip netns exec <router> <this binary>`, as a user's tool
 // would be: a new process in the router namespace with /sys remounted, hence no bpffs.
-TEST_CASE("persist helper: find the fib forwarder and enable its ports" * doctest::skip())
+XDPFWD_TEST_ROLE("fib-finder")
 {
-	const char* role = std::getenv("XDPFWD_E2E_PERSIST_ROLE");
-	if (!role || std::string(role) != "fib-finder")
-		return; // only meaningful when the persist test starts it
-	CHECK_FALSE(bpffs_mounted());
+	auto fail = [](const char* why) {
+		std::fprintf(stderr, "fib-finder: %s\n", why);
+		return 1;
+	};
+	if (bpffs_mounted())
+		return fail("bpffs is mounted here; the test wants to show it is not needed");
 	FibForwarder found = FibForwarder::attached_to("uno");
-	CHECK(found.lookup() == FibLookup::direct);
-	CHECK(FibForwarder::attached_to("dos").program().id() == found.program().id());
-	CHECK(found.ports().entries().empty());
+	if (found.lookup() != FibLookup::direct)
+		return fail("the found forwarder does not use direct lookups");
+	if (FibForwarder::attached_to("dos").program().id() != found.program().id())
+		return fail("uno and dos run different programs");
+	if (!found.ports().entries().empty())
+		return fail("ports were enabled before this process ran");
 	for (const char* port : {"uno", "dos"})
 		found.ports().set(ifindex_of(port), ifindex_of(port));
-	CHECK(found.ports().entries().size() == 2);
+	if (found.ports().entries().size() != 2)
+		return fail("the two ports did not stick");
+	std::printf("fib-finder: enabled uno and dos in program %u\n", found.program().id());
+	return 0;
 }
 
 TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `ip netns exec` process, then used and detached by this one")
@@ -214,11 +223,10 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 	// 2. a separate process started the way a user would
 	int status = 0;
 	const std::string text =
-	    output("XDPFWD_E2E_PERSIST_ROLE=fib-finder " + s.router.exec(self_exe()) +
-		   " --no-skip --test-case='persist helper: find the fib forwarder*'", &status);
+	    output("XDPFWD_TEST_ROLE=fib-finder " + s.router.exec(self_exe()), &status);
 	INFO(text);
 	REQUIRE(status == 0);
-	CHECK(text.find("1 passed") != std::string::npos);
+	CHECK(text.find("fib-finder: enabled uno and dos") != std::string::npos);
 
 	// 3. this process finds it and traffic flows in XDP, as the kernel's FIB says
 	{
