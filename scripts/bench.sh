@@ -8,7 +8,7 @@
 #
 # Any other option goes to the benchmark (--reps N, --seconds S, --routes LIST, --cpu N, ...;
 # see build-bench/bench/xdpfwd_bench --help). Environment: BENCH_BUILD_DIR (default build-bench),
-# BENCH_JOBS (ninja -j, default: ninja's).
+# BENCH_JOBS (ninja -j, default: ninja's), BENCH_REVISION (recorded; default: the git commit).
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
@@ -44,8 +44,14 @@ elif ! grep -q xdpfwd_bench "$build/build.ninja"; then
 fi
 ninja -C "$build" ${BENCH_JOBS:+-j "$BENCH_JOBS"} bench/xdpfwd_bench
 
+# which library sources were measured: BENCH_REVISION, or the git commit (+ local changes)
+revision=${BENCH_REVISION:-}
+if [[ -z $revision ]] && revision=$(git rev-parse --short HEAD 2>/dev/null); then
+	git diff --quiet HEAD -- bpf include 2>/dev/null || revision+=" + uncommitted changes in bpf/ or include/"
+fi
+
 mkdir -p "$output"
-"$build/bench/xdpfwd_bench" "${args[@]}" --output-dir "$output"
+"$build/bench/xdpfwd_bench" "${args[@]}" --revision "${revision:-unknown}" --output-dir "$output"
 
 # the plot is optional: the numbers are in results.json and results.md either way
 python=""
