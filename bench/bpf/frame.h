@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Writes a whole benchmark frame (Ethernet, IP, UDP, payload) from a template set before load.
+ * Live frames come back to BPF_PROG_RUN's page pool carrying what the forwarder wrote (MACs,
+ * TTL), and repeated non-live runs see what the previous run left, so every run starts over.
+ */
+#ifndef XDPFWD_BENCH_FRAME_H
+#define XDPFWD_BENCH_FRAME_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bench_abi.h"
+
+/* Templates, in 8-byte words; the IPv4 header checksum is left 0 and computed per frame. */
+const volatile __u64 frame4[BENCH_FRAME4_LEN / 8] = {};
+const volatile __u64 frame6[BENCH_FRAME6_LEN / 8] = {};
+
+/* Chosen at run time through the mmap-ed .bss. */
+__u32 family;      /* BENCH_IPV4 or BENCH_IPV6 */
+__u32 route_count; /* IPv6: 0 keeps the template's destination, N picks one of routes 0..N-1 */
+
+static __always_inline __u16 fold_sum(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* Returns 0 when the frame is shorter than the template (not one of ours). */
+static __always_inline int write_frame(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 *word = data;
+
+	if (family == BENCH_IPV4) {
+		__u16 *ip = data + BENCH_ETH_LEN;
+		__u32 sum = 0;
+
+		if (data + BENCH_FRAME4_LEN > data_end)
+			return 0;
+#pragma unroll
+		for (int i = 0; i < BENCH_FRAME4_LEN / 8; i++)
+			word[i] = frame4[i];
+#pragma unroll
+		for (int i = 0; i < 10; i++)
+			sum += ip[i];
+		ip[5] = ~fold_sum(sum);
+		return 1;
+	}
+
+	if (data + BENCH_FRAME6_LEN > data_end)
+		return 0;
+#pragma unroll
+	for (int i = 0; i < BENCH_FRAME6_LEN / 8; i++)
+		word[i] = frame6[i];
+	if (route_count) {
+		/* bits 32..63 of the destination: a random installed route; patch the UDP checksum */
+		__u16 *dst = data + BENCH_IP6_DST_OFFSET + 4;
+		__u16 *check = data + BENCH_UDP6_CHECK_OFFSET;
+		__u32 index = bpf_get_prandom_u32() % route_count;
+		__u32 sum = (__u16)~*check;
+
+		sum += (__u16)~dst[0];
+		sum += (__u16)~dst[1];
+		*(__u32 *)dst = bpf_htonl(bench_route_bits(index));
+		sum += dst[0];
+		sum += dst[1];
+		sum = (__u16)~fold_sum(sum);
+		*check = sum ? sum : 0xffff; /* 0 means "no checksum", which IPv6 forbids */
+	}
+	return 1;
+}
+
+#endif

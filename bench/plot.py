@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Draws results.png from the benchmark's results.json: forwarding rates, FIB scale, per-packet cost.
+
+usage: plot.py RESULTS_JSON [OUTPUT_PNG]   (needs matplotlib: apt-get install python3-matplotlib)
+"""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+MODES = ["kernel", "bare_redirect", "bare_devmap", "static", "map", "fib_full", "fib_direct"]
+LABELS = {
+    "kernel": "Linux\nforwarding",
+    "bare_redirect": "bare\nbpf_redirect",
+    "bare_devmap": "bare\ndevmap",
+    "static": "xdpfwd\nstatic",
+    "map": "xdpfwd\nmap",
+    "fib_full": "xdpfwd fib\nfull",
+    "fib_direct": "xdpfwd fib\ndirect",
+}
+COST_PROGRAMS = ["sink", "pass", "bare_redirect", "bare_devmap", "static", "map", "fib_full", "fib_direct"]
+
+
+def main():
+    source = sys.argv[1] if len(sys.argv) > 1 else "bench/results/results.json"
+    target = sys.argv[2] if len(sys.argv) > 2 else source.rsplit(".", 1)[0] + ".png"
+    with open(source) as f:
+        res = json.load(f)
+
+    fig, (rate, scale, cost) = plt.subplots(1, 3, figsize=(18, 5.5), gridspec_kw={"width_ratios": [3, 1.3, 2]})
+    m = res["machine"]
+    fig.suptitle(
+        f"xdpfwd benchmark — {m['cpu_model']}, {m['cores']} cores, {m['kernel']}, {m['date']}"
+        + (" (SMOKE RUN)" if res["settings"]["smoke"] else ""),
+        fontsize=11,
+    )
+
+    width = 0.38
+    for k, (family, colour) in enumerate([("ipv4", "tab:blue"), ("ipv6", "tab:orange")]):
+        rows = {r["mode"]: r for r in res["throughput"] if r["family"] == family and r["mode"] in MODES}
+        xs, ys, lo, hi = [], [], [], []
+        for i, mode in enumerate(MODES):
+            if mode in rows:
+                r = rows[mode]
+                xs.append(i + (k - 0.5) * width)
+                ys.append(r["median_mpps"])
+                lo.append(r["median_mpps"] - r["min_mpps"])
+                hi.append(r["max_mpps"] - r["median_mpps"])
+        bars = rate.bar(xs, ys, width, yerr=[lo, hi], capsize=3, color=colour, label=family)
+        for bar, y in zip(bars, ys):
+            rate.annotate(f"{y:.2f}", (bar.get_x() + bar.get_width() / 2, y), ha="center", va="bottom", fontsize=7,
+                          xytext=(0, 3), textcoords="offset points")
+    rate.set_xticks(range(len(MODES)), [LABELS[m] for m in MODES], fontsize=8)
+    rate.set_ylabel("Mpps (median, min-max bars)")
+    rate.set_title("Forwarding rate, one generator CPU, live frames")
+    rate.legend()
+    rate.grid(axis="y", alpha=0.3)
+
+    rows = sorted((r for r in res["throughput"] if r["mode"] == "fib_scale"), key=lambda r: r["routes"])
+    if rows:
+        scale.plot([r["routes"] for r in rows], [r["median_mpps"] for r in rows], "o-", color="tab:orange")
+        for r in rows:
+            scale.annotate(f"{r['median_mpps']:.2f}\n({r['ratio_to_smallest_table']:.2f}x)", (r["routes"], r["median_mpps"]),
+                           fontsize=7, ha="center", xytext=(0, 6), textcoords="offset points")
+        scale.set_xscale("log")
+        scale.set_ylim(0, max(r["median_mpps"] for r in rows) * 1.3)
+    scale.set_xlabel("IPv6 routes installed (random destinations)")
+    scale.set_ylabel("Mpps (median)")
+    scale.set_title("fib full: FIB scale")
+    scale.grid(alpha=0.3)
+
+    for k, (family, colour) in enumerate([("ipv4", "tab:blue"), ("ipv6", "tab:orange")]):
+        rows = {r["program"]: r for r in res["per_packet_ns"] if r["family"] == family and r["routes"] == 0}
+        xs = [i + (k - 0.5) * width for i, p in enumerate(COST_PROGRAMS) if p in rows]
+        ys = [rows[p]["ns"] for p in COST_PROGRAMS if p in rows]
+        cost.bar(xs, ys, width, color=colour, label=family)
+    cost.set_xticks(range(len(COST_PROGRAMS)), [p.replace("_", "\n") for p in COST_PROGRAMS], fontsize=8)
+    cost.set_ylabel("ns per packet (BPF_PROG_RUN, not live)")
+    cost.set_title("Per-packet cost of each program")
+    cost.legend()
+    cost.grid(axis="y", alpha=0.3)
+
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    print(f"plot: wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
