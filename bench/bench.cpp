@@ -396,10 +396,8 @@ private:
 	{
 		xdpfwd::NetnsScope scope(topo.routers().front().ns->name());
 		rodata.egress_ifindex = xdpfwd::ifindex_of("rout");
-		for (std::size_t i = 0; i < 6; ++i) {
-			rodata.dst_mac[i] = sink_mac.bytes[i];
-			rodata.src_mac[i] = rout_mac.bytes[i];
-		}
+		std::memcpy(rodata.dst_mac, sink_mac.bytes.data(), sink_mac.bytes.size());
+		std::memcpy(rodata.src_mac, rout_mac.bytes.data(), rout_mac.bytes.size());
 	}
 
 	std::vector<std::unique_ptr<ScopedAttachment>> attachments_;

@@ -6,9 +6,19 @@
 #include "csum.h"
 #include "parsing.h"
 
+/*
+ * MACs move as three 16-bit words: Ethernet addresses sit at even offsets in the frame, in
+ * struct bpf_fib_lookup, in xdpfwd's map values and in static mode's read-only data, and the
+ * byte-wise copy clang emits for an unaligned memcpy costs four times the instructions.
+ */
 static __always_inline void copy_mac(unsigned char *dst, const unsigned char *src)
 {
-	__builtin_memcpy(dst, src, ETH_ALEN);
+	__u16 *to = (__u16 *)dst;
+	const __u16 *from = (const __u16 *)src;
+
+	to[0] = from[0];
+	to[1] = from[1];
+	to[2] = from[2];
 }
 
 /* True when forwarding would let the TTL / hop limit reach zero: the kernel must answer. */

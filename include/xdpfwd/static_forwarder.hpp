@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
+#include <cstring>
 #include <optional>
 
 #include "forwarder.hpp"
@@ -43,10 +44,10 @@ public:
 		const std::uint32_t key = 0;
 		check(bpf_map_lookup_elem(rodata.get(), &key, &value), [] { return std::string("read static route"); });
 		StaticRoute route{value.egress_ifindex, {}, std::nullopt};
-		std::copy(std::begin(value.dst_mac), std::end(value.dst_mac), route.dst_mac.bytes.begin());
+		std::memcpy(route.dst_mac.bytes.data(), value.dst_mac, route.dst_mac.bytes.size());
 		if (value.rewrite_src_mac) {
 			route.src_mac.emplace();
-			std::copy(std::begin(value.src_mac), std::end(value.src_mac), route.src_mac->bytes.begin());
+			std::memcpy(route.src_mac->bytes.data(), value.src_mac, route.src_mac->bytes.size());
 		}
 		return route;
 	}
@@ -63,9 +64,9 @@ private:
 			link_info(egress); // still refuse an interface that does not exist
 		return load_skeleton<xdpfwd_static>(XDPFWD_PROG_STATIC, [&](xdpfwd_static& skel) {
 			skel.rodata->egress_ifindex = egress;
-			std::copy(route.dst_mac.bytes.begin(), route.dst_mac.bytes.end(), skel.rodata->dst_mac);
+			std::memcpy(skel.rodata->dst_mac, route.dst_mac.bytes.data(), route.dst_mac.bytes.size());
 			if (route.src_mac) {
-				std::copy(route.src_mac->bytes.begin(), route.src_mac->bytes.end(), skel.rodata->src_mac);
+				std::memcpy(skel.rodata->src_mac, route.src_mac->bytes.data(), route.src_mac->bytes.size());
 				skel.rodata->rewrite_src_mac = true;
 			}
 		});
