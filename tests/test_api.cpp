@@ -147,6 +147,19 @@ TEST_CASE("XdpProgram refuses another program unless forced, and detaches only i
 	REQUIRE(find_attached(ifindex));
 	CHECK(find_attached(ifindex)->program.id() == second.program().id());
 
+	// forced in automatic mode over a generic program: native is tried first, so the generic
+	// one has to go first
+	{
+		XdpProgram forced(first.program(), ifindex, {.mode = AttachMode::automatic, .force = true});
+		forced.persist();
+		CHECK(find_attached(ifindex)->program.id() == first.program().id());
+		CHECK(find_attached(ifindex)->mode == AttachMode::native);
+	}
+	CHECK(XdpProgram(std::move(*find_attached(ifindex))).detach());
+	{
+		XdpProgram generic(second.program(), ifindex, {.mode = AttachMode::generic, .persistent = true});
+	}
+
 	// adopting what is there and detaching it leaves the interface bare
 	CHECK(XdpProgram(std::move(*find_attached(ifindex))).detach());
 	CHECK_FALSE(find_attached(ifindex));

@@ -171,7 +171,8 @@ private:
 	void clear_other_mode(AttachMode wanted)
 	{
 		const auto current = find_attached(ifindex_);
-		if (!current || wanted == AttachMode::automatic || current->mode == wanted)
+		const AttachMode first_try = wanted == AttachMode::automatic ? AttachMode::native : wanted;
+		if (!current || current->mode == first_try)
 			return;
 		check(bpf_xdp_detach(static_cast<int>(ifindex_), mode_flags(current->mode), nullptr), [&] {
 			return "detach " + current->program.name() + " from " + describe_interface(ifindex_) + " to replace it";
