@@ -12,7 +12,8 @@ namespace {
 
 constexpr const char* stats_help = R"(usage: xdpfwd stats IF [--interval S] [--count N] [--json]
 Per XDP action (ABORTED, DROP, PASS, TX, REDIRECT): packets, bytes, pps and Mbit/s over the
-interval, then the reasons that were counted (fib lookup results, TTL expiry, ...).
+interval, then the reasons that were counted (fib lookup results, TTL expiry, ...). The
+counters are the program's: a map or fib program attached to several ports counts them together.
 Without --interval: one sample over 1 s. With it: a live view every S seconds until Ctrl-C, or
 N samples with --count N. --json prints one JSON object per sample (one line each).
 example: xdpfwd -n router stats dos --interval 1 --count 5 --json
