@@ -19,7 +19,9 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <numeric>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -51,6 +53,7 @@ struct Options {
 	int reps = 5;
 	double seconds = 2.0;                          ///< timed traffic per configuration and repetition
 	std::vector<unsigned> routes{1, 10000, 100000, 1000000};
+	double zipf = 1.0;                             ///< exponent of the FIB-scale Zipf destinations
 	std::uint32_t cost_repeat = 2000000;           ///< BPF_PROG_RUN repeat for per-packet costs
 	int cpu = -1;                                  ///< generator CPU; -1: the last online one
 	std::uint32_t batch = 0;                       ///< live-frames batch size; 0: the kernel's (64)
@@ -63,12 +66,13 @@ struct Options {
 {
 	std::fprintf(status ? stderr : stdout,
 		     "usage: xdpfwd_bench [--smoke] [--reps N] [--seconds S] [--routes N,N,...] [--cost-repeat N]\n"
-		     "                    [--cpu N] [--batch N] [--only MODE,...] [--output-dir DIR]\n"
+		     "                    [--zipf S] [--cpu N] [--batch N] [--only MODE,...] [--output-dir DIR]\n"
 		     "  --smoke        one repetition, 0.5 s per configuration, routes 1,100,1000,10000; checks\n"
 		     "                 only that frames went through (prints a doctest-style summary line)\n"
 		     "  --reps N       round-robin repetitions, medians reported (default 5)\n"
 		     "  --seconds S    timed traffic per configuration and repetition (default 2)\n"
 		     "  --routes LIST  FIB-scale route counts, smallest is the reference (default 1,10000,100000,1000000)\n"
+		     "  --zipf S       exponent of the FIB-scale Zipf destinations, measured besides uniform ones (default 1)\n"
 		     "  --cost-repeat  BPF_PROG_RUN repeat for per-packet costs (default 2000000)\n"
 		     "  --cpu N        CPU the generator thread is pinned to (default: the last one)\n"
 		     "  --batch N      BPF_PROG_RUN live-frames batch size (default: the kernel's, 64)\n"
@@ -105,6 +109,8 @@ Options parse_options(int argc, char** argv)
 			for (std::string item; std::getline(list, item, ',');)
 				o.routes.push_back(static_cast<unsigned>(std::stoul(item)));
 			routes = true;
+		} else if (arg == "--zipf") {
+			o.zipf = std::stod(value(i));
 		} else if (arg == "--cost-repeat") {
 			o.cost_repeat = static_cast<std::uint32_t>(std::stoul(value(i)));
 			repeat = true;
@@ -139,7 +145,7 @@ Options parse_options(int argc, char** argv)
 	}
 	std::sort(o.routes.begin(), o.routes.end());
 	o.routes.erase(std::unique(o.routes.begin(), o.routes.end()), o.routes.end());
-	if (o.reps < 1 || o.seconds <= 0 || o.cost_repeat < 1 || o.routes.empty() || o.routes.front() == 0 ||
+	if (o.reps < 1 || o.seconds <= 0 || !(o.zipf >= 0 && o.zipf <= 10) || o.cost_repeat < 1 || o.routes.empty() || o.routes.front() == 0 ||
 	    o.routes.back() > BENCH_MAX_ROUTES)
 		usage(2);
 	if (o.cpu < 0)
@@ -255,6 +261,36 @@ void set_template(Words& words, const Bytes& frame)
 	}
 }
 
+// ---- destinations --------------------------------------------------------------------------------
+
+enum class Distribution { uniform, zipf };
+
+const char* distribution_name(Distribution d) { return d == Distribution::zipf ? "zipf" : "uniform"; }
+
+/// BENCH_DEST_SLOTS draws of route indexes in 0..n-1 from Zipf(n, s): rank r (1..n) with
+/// probability proportional to 1/r^s. Ranks map to route indexes through a random permutation,
+/// so the popular routes are scattered over the whole table (and trie). Seeded by n and s: the
+/// same table every run.
+std::vector<std::uint32_t> zipf_table(unsigned n, double s)
+{
+	std::mt19937_64 rng(0x5eed0000ull ^ n ^ (static_cast<std::uint64_t>(s * 1000) << 32));
+	std::vector<double> cumulative(n);
+	double total = 0;
+	for (unsigned r = 0; r < n; ++r)
+		cumulative[r] = total += std::pow(static_cast<double>(r) + 1, -s);
+	std::vector<std::uint32_t> route(n); // rank - 1 -> route index (Fisher-Yates, spelled out to be portable)
+	std::iota(route.begin(), route.end(), 0u);
+	for (std::size_t i = n; i > 1; --i)
+		std::swap(route[i - 1], route[rng() % i]);
+	std::uniform_real_distribution<double> uniform(0, total);
+	std::vector<std::uint32_t> table(BENCH_DEST_SLOTS);
+	for (auto& slot : table) {
+		const auto rank = std::upper_bound(cumulative.begin(), cumulative.end(), uniform(rng)) - cumulative.begin();
+		slot = route[std::min<std::size_t>(static_cast<std::size_t>(rank), n - 1)];
+	}
+	return table;
+}
+
 // ---- BPF_PROG_RUN --------------------------------------------------------------------------------
 
 struct RunResult {
@@ -311,6 +347,15 @@ public:
 		      set_template(s.rodata->frame4, frame4);
 		      set_template(s.rodata->frame6, frame6);
 	      }),
+	      // the same generator with table destinations: one block of BENCH_DEST_SLOTS per route count
+	      gen_zipf("bench_gen (zipf)", [&](xfb_gen& s) {
+		      set_template(s.rodata->frame4, frame4);
+		      set_template(s.rodata->frame6, frame6);
+		      s.rodata->dest_mode = BENCH_DEST_TABLE;
+		      const auto blocks = static_cast<std::uint32_t>(std::max<std::size_t>(1, topo.routers().size() - 1));
+		      xdpfwd::check(bpf_map__set_max_entries(s.maps.dest_table, blocks * BENCH_DEST_SLOTS),
+				    [] { return std::string("size the generator's destination table"); });
+	      }),
 	      harness("bench_harness", [&](xfb_harness& s) {
 		      set_template(s.rodata->frame4, frame4);
 		      set_template(s.rodata->frame6, frame6);
@@ -319,6 +364,7 @@ public:
 	      bare_redirect("bare_redirect", [&](xfb_bare_redirect& s) { configure_bare(topo, *s.rodata); }),
 	      bare_devmap("bare_devmap", [&](xfb_bare_devmap& s) { configure_bare(topo, *s.rodata); }),
 	      gen_program(Skeleton<xfb_gen>::program(gen->progs.bench_gen)),
+	      gen_zipf_program(Skeleton<xfb_gen>::program(gen_zipf->progs.bench_gen)),
 	      harness_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness)),
 	      noop_program(Skeleton<xfb_harness>::program(harness->progs.bench_noop)),
 	      sink_program(Skeleton<xfb_sink>::program(sink->progs.bench_sink)),
@@ -328,6 +374,8 @@ public:
 		// BPF_PROG_RUN of a program attached nowhere adds it to the XDP dispatcher and removes it
 		// again on every call; attached (generic, to an idle veth) it stays there.
 		attachments_.push_back(std::make_unique<ScopedAttachment>(topo.gen(), gen_program, "idle0", xdpfwd::AttachMode::generic));
+		attachments_.push_back(
+		    std::make_unique<ScopedAttachment>(topo.gen(), gen_zipf_program, "idle2", xdpfwd::AttachMode::generic));
 		attachments_.push_back(
 		    std::make_unique<ScopedAttachment>(topo.gen(), harness_program, "idle1", xdpfwd::AttachMode::generic));
 		// a veth accepts redirected frames only when its peer runs XDP: the sink does, everywhere
@@ -363,18 +411,48 @@ public:
 		}
 	}
 
-	void set_generator(xfb_gen::xfb_gen__bss& bss, int family, unsigned routes)
+	/// Fills the Zipf generator's destination table: block i - 1 for FIB-scale router i. Returns,
+	/// per router (0 for the main one), how many distinct routes its block holds.
+	std::vector<unsigned> fill_zipf(const Topology& topo, double s)
 	{
+		std::vector<unsigned> distinct(topo.routers().size(), 0);
+		const int fd = bpf_map__fd(gen_zipf->maps.dest_table);
+		for (std::size_t i = 1; i < topo.routers().size(); ++i) {
+			const std::vector<std::uint32_t> table = zipf_table(topo.routers()[i].routes, s);
+			std::vector<std::uint32_t> keys(table.size());
+			std::iota(keys.begin(), keys.end(), static_cast<std::uint32_t>((i - 1) * BENCH_DEST_SLOTS));
+			auto count = static_cast<std::uint32_t>(table.size());
+			if (bpf_map_update_batch(fd, keys.data(), table.data(), &count, nullptr) != 0 || count != table.size())
+				for (std::size_t k = 0; k < table.size(); ++k) // no batch support: one by one
+					xdpfwd::check(bpf_map_update_elem(fd, &keys[k], &table[k], BPF_ANY),
+						      [] { return std::string("fill the generator's destination table"); });
+			std::vector<std::uint32_t> sorted = table;
+			std::sort(sorted.begin(), sorted.end());
+			distinct[i] = static_cast<unsigned>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
+		}
+		return distinct;
+	}
+
+	/// The generator for `d`, set up to write `family` frames to the routes of router `router`
+	/// (`routes` of them; 0: the template's destination).
+	const xdpfwd::Program& generator(Distribution d, int family, unsigned routes, std::size_t router = 0)
+	{
+		xfb_gen::xfb_gen__bss& bss = d == Distribution::zipf ? *gen_zipf->bss : *gen->bss;
 		bss.family = static_cast<std::uint32_t>(family);
 		bss.route_count = routes;
+		bss.table_base = router ? static_cast<std::uint32_t>((router - 1) * BENCH_DEST_SLOTS) : 0;
+		if (d == Distribution::zipf && routes && !router)
+			throw std::logic_error("zipf destinations need a FIB-scale router's table");
+		return d == Distribution::zipf ? gen_zipf_program : gen_program;
 	}
 
 	Skeleton<xfb_gen> gen;
+	Skeleton<xfb_gen> gen_zipf;
 	Skeleton<xfb_harness> harness;
 	Skeleton<xfb_sink> sink;
 	Skeleton<xfb_bare_redirect> bare_redirect;
 	Skeleton<xfb_bare_devmap> bare_devmap;
-	xdpfwd::Program gen_program, harness_program, noop_program, sink_program, bare_redirect_program,
+	xdpfwd::Program gen_program, gen_zipf_program, harness_program, noop_program, sink_program, bare_redirect_program,
 	    bare_devmap_program;
 	xdpfwd::PassProgram pass;
 	std::optional<xdpfwd::StaticForwarder> static_fwd;
@@ -413,6 +491,7 @@ struct TrafficConfig {
 	int family = BENCH_IPV4;
 	std::size_t router = 0; ///< index into Topology::routers()
 	unsigned routes = 0;    ///< fib_scale: destinations drawn from this many installed routes
+	Distribution distribution = Distribution::uniform; ///< fib_scale: how they are drawn
 	const xdpfwd::Program* program = nullptr; ///< attached to the main router's rin for the run
 	double rate = 0;        ///< last measured frames/s, to size the next run
 	std::vector<TrafficSample> samples;
@@ -425,6 +504,7 @@ struct CostConfig {
 	std::size_t router = 0;
 	unsigned routes = 0;
 	const xdpfwd::Program* target = nullptr; ///< tail-called by the harness; nullptr: the generator itself
+	Distribution distribution = Distribution::uniform; ///< the generator's destinations (target == nullptr)
 	std::uint32_t expected = 0;              ///< XDP action every run must end with
 	std::vector<double> raw_ns;
 	std::uint32_t last_retval = 0;
@@ -453,14 +533,17 @@ public:
 			add_traffic("fib_full", family, &p_.fib_full.program());
 			add_traffic("fib_direct", family, &p_.fib_direct.program());
 		}
-		for (std::size_t i = 1; i < topo_.routers().size(); ++i) {
-			TrafficConfig c;
-			c.mode = "fib_scale";
-			c.family = BENCH_IPV6;
-			c.router = i;
-			c.routes = topo_.routers()[i].routes;
-			traffic_.push_back(c);
-		}
+		// both distributions of each route count next to each other in the round-robin
+		for (std::size_t i = 1; i < topo_.routers().size(); ++i)
+			for (const Distribution d : {Distribution::uniform, Distribution::zipf}) {
+				TrafficConfig c;
+				c.mode = "fib_scale";
+				c.family = BENCH_IPV6;
+				c.router = i;
+				c.routes = topo_.routers()[i].routes;
+				c.distribution = d;
+				traffic_.push_back(c);
+			}
 
 		for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
 			add_cost("generator", family, 0, nullptr, XDP_TX);
@@ -477,6 +560,7 @@ public:
 		for (std::size_t i = 1; i < topo_.routers().size(); ++i) {
 			const unsigned routes = topo_.routers()[i].routes;
 			add_cost("generator", BENCH_IPV6, 0, nullptr, XDP_TX, routes);
+			add_cost("generator_zipf", BENCH_IPV6, i, nullptr, XDP_TX, routes);
 			add_cost("harness", BENCH_IPV6, 0, &p_.noop_program, XDP_PASS, routes);
 			add_cost("fib_full", BENCH_IPV6, i, &p_.scale_fib[i - 1]->program(),
 				 XDP_REDIRECT, routes);
@@ -488,20 +572,25 @@ public:
 	{
 		xdpfwd::NetnsScope scope(topo_.gen().name());
 		const unsigned g0 = xdpfwd::ifindex_of("g0");
-		p_.set_generator(*p_.gen->bss, BENCH_IPV4, 0);
-		RunResult r = prog_run(p_.gen_program.fd(), frame4_, g0, 1, false, 0, true);
+		RunResult r = prog_run(p_.generator(Distribution::uniform, BENCH_IPV4, 0).fd(), frame4_, g0, 1, false, 0, true);
 		if (r.retval != XDP_TX || r.out.size() != frame4_.size() || fold(sum16(r.out.data() + BENCH_ETH_LEN, 20)) != 0xffff)
 			throw std::runtime_error("generator: bad IPv4 frame (header checksum)");
-		for (const unsigned routes : {0u, 1u, o_.routes.back()}) {
-			p_.set_generator(*p_.gen->bss, BENCH_IPV6, routes);
+		const std::size_t largest = topo_.routers().size() - 1;
+		const std::tuple<Distribution, unsigned, std::size_t> cases[] = {
+		    {Distribution::uniform, 0u, 0}, {Distribution::uniform, 1u, 0},
+		    {Distribution::uniform, o_.routes.back(), 0}, {Distribution::zipf, o_.routes.back(), largest}};
+		for (const auto& [d, routes, router] : cases) {
+			const int fd = p_.generator(d, BENCH_IPV6, routes, router).fd();
 			for (int i = 0; i < (routes ? 64 : 1); ++i) {
-				r = prog_run(p_.gen_program.fd(), frame6_, g0, 1, false, 0, true);
+				r = prog_run(fd, frame6_, g0, 1, false, 0, true);
 				if (r.retval != XDP_TX || r.out.size() != frame6_.size() || udp6_checksum(r.out) != 0)
 					throw std::runtime_error("generator: bad IPv6 frame (UDP checksum)");
 				const std::uint8_t* dst = r.out.data() + BENCH_IP6_DST_OFFSET;
 				const std::uint32_t bits = static_cast<std::uint32_t>(dst[4] << 24 | dst[5] << 16 | dst[6] << 8 | dst[7]);
 				if (routes && !(bits & 0x80000000u))
 					throw std::runtime_error("generator: IPv6 destination outside the FIB-scale routes");
+				if (d == Distribution::zipf && !zipf_destination(bits, routes))
+					throw std::runtime_error("generator: zipf IPv6 destination is not one of the installed routes");
 			}
 		}
 	}
@@ -517,8 +606,9 @@ public:
 					continue;
 				c.samples.push_back(measure_traffic(c));
 				const TrafficSample& s = c.samples.back();
-				std::fprintf(stderr, "bench:   %-14s %s %7u routes  %7.3f Mpps  sent %llu received %llu\n", c.mode.c_str(),
-					     family_name(c.family), c.routes, s.mpps, static_cast<unsigned long long>(s.sent),
+				std::fprintf(stderr, "bench:   %-14s %s %7u routes %-7s  %7.3f Mpps  sent %llu received %llu\n",
+					     c.mode.c_str(), family_name(c.family), c.routes,
+					     c.mode == "fib_scale" ? distribution_name(c.distribution) : "", s.mpps, static_cast<unsigned long long>(s.sent),
 					     static_cast<unsigned long long>(s.received));
 			}
 			for (CostConfig& c : costs_)
@@ -540,11 +630,24 @@ private:
 		traffic_.push_back(c);
 	}
 
+	/// The destination bits of one of the first `routes` routes (their /48, /56 or /64 prefix)?
+	static bool zipf_destination(std::uint32_t bits, unsigned routes)
+	{
+		for (unsigned i = 0; i < routes; ++i) {
+			const std::uint32_t len = bench_route_len(i);
+			const std::uint32_t mask = len == 64 ? 0xffffffffu : ~((1u << (64 - len)) - 1);
+			if ((bits & mask) == bench_route_bits(i))
+				return true;
+		}
+		return false;
+	}
+
 	void add_cost(const std::string& program, int family, std::size_t router, const xdpfwd::Program* target,
 		      std::uint32_t expected, unsigned routes = 0)
 	{
 		CostConfig c;
 		c.program = program;
+		c.distribution = program == "generator_zipf" ? Distribution::zipf : Distribution::uniform;
 		c.family = family;
 		c.router = router;
 		c.target = target;
@@ -592,7 +695,7 @@ private:
 		std::optional<ScopedAttachment> attached;
 		if (c.program)
 			attached.emplace(*router.ns, *c.program, "rin", xdpfwd::AttachMode::native);
-		p_.set_generator(*p_.gen->bss, c.family, c.routes);
+		const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.routes, c.router);
 		const Bytes& frame = c.family == BENCH_IPV4 ? frame4_ : frame6_;
 
 		xdpfwd::NetnsScope scope(topo_.gen().name());
@@ -600,7 +703,7 @@ private:
 		auto timed = [&](std::uint32_t repeat) {
 			const auto before = sink_count();
 			const auto start = std::chrono::steady_clock::now();
-			prog_run(p_.gen_program.fd(), frame, ingress, repeat, true, o_.batch);
+			prog_run(generator.fd(), frame, ingress, repeat, true, o_.batch);
 			const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 			const auto after = sink_count();
 			TrafficSample s;
@@ -630,8 +733,8 @@ private:
 		RunResult r;
 		if (!c.target) {
 			xdpfwd::NetnsScope scope(topo_.gen().name());
-			p_.set_generator(*p_.gen->bss, c.family, c.routes);
-			r = prog_run(p_.gen_program.fd(), frame, xdpfwd::ifindex_of("g0"), o_.cost_repeat, false);
+			const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.routes, c.router);
+			r = prog_run(generator.fd(), frame, xdpfwd::ifindex_of("g0"), o_.cost_repeat, false);
 		} else {
 			const Router& router = topo_.routers()[c.router];
 			xdpfwd::NetnsScope scope(router.ns->name());
@@ -701,7 +804,8 @@ Machine describe_machine(const Options& o)
 
 // ---- results -------------------------------------------------------------------------------------
 
-Results collect(const Options& o, const Machine& machine, const Topology& topo, const Programs& programs, const Bench& bench)
+Results collect(const Options& o, const Machine& machine, const Topology& topo, const Programs& programs, const Bench& bench,
+		const std::vector<unsigned>& zipf_distinct)
 {
 	Results res;
 	res.machine = machine;
@@ -712,12 +816,19 @@ Results collect(const Options& o, const Machine& machine, const Topology& topo, 
 	res.batch = o.batch;
 	res.frame4 = BENCH_FRAME4_LEN;
 	res.frame6 = BENCH_FRAME6_LEN;
+	res.zipf_exponent = o.zipf;
+	res.zipf_slots = BENCH_DEST_SLOTS;
 	for (const TrafficConfig& c : bench.traffic()) {
 		TrafficRow row;
 		row.mode = c.mode;
 		row.family = family_name(c.family);
 		row.routes = c.routes;
 		row.install_seconds = topo.routers()[c.router].install_seconds;
+		if (c.mode == "fib_scale") {
+			row.distribution = distribution_name(c.distribution);
+			if (c.distribution == Distribution::zipf)
+				row.distinct_destinations = zipf_distinct[c.router];
+		}
 		row.samples = c.samples;
 		res.traffic.push_back(row);
 	}
@@ -734,7 +845,10 @@ Results collect(const Options& o, const Machine& machine, const Topology& topo, 
 		row.retval = c.last_retval;
 		row.expected = c.expected;
 		row.through_harness = c.target != nullptr && c.program != "harness";
-		std::tie(row.insns, row.jited_bytes) = program_size(!c.target ? programs.gen_program : c.program == "harness" ? programs.harness_program : *c.target);
+		std::tie(row.insns, row.jited_bytes) = program_size(
+		    !c.target ? (c.distribution == Distribution::zipf ? programs.gen_zipf_program : programs.gen_program)
+		    : c.program == "harness" ? programs.harness_program
+					     : *c.target);
 		if (row.through_harness)
 			row.harness_ns = harness_ns[row.family + "/" + std::to_string(c.routes)];
 		res.costs.push_back(row);
@@ -749,7 +863,8 @@ std::vector<std::string> smoke_failures(const Results& res)
 	for (const TrafficRow& t : res.traffic)
 		for (const TrafficSample& s : t.samples)
 			if (s.received == 0)
-				failures.push_back(t.mode + " " + t.family + " " + std::to_string(t.routes) + " routes: no frame reached the sink");
+				failures.push_back(t.mode + " " + t.family + " " + std::to_string(t.routes) + " routes" +
+						   (t.distribution.empty() ? "" : " " + t.distribution) + ": no frame reached the sink");
 	for (const CostRow& c : res.costs)
 		if (c.retval != c.expected)
 			failures.push_back(c.program + " " + c.family + ": ended with action " + std::to_string(c.retval) +
@@ -772,12 +887,13 @@ int main_checked(int argc, char** argv)
 	Programs programs(topo, frame4, frame6);
 	topo.install_scale_routes();
 	programs.attach_scale(topo);
+	const std::vector<unsigned> zipf_distinct = programs.fill_zipf(topo, o.zipf);
 
 	Bench bench(o, topo, programs, frame4, frame6);
 	bench.check_frames();
 	bench.run();
 
-	const Results res = collect(o, machine, topo, programs, bench);
+	const Results res = collect(o, machine, topo, programs, bench, zipf_distinct);
 	::mkdir(o.output_dir.c_str(), 0755);
 	write_file(o.output_dir + "/results.json", to_json(res));
 	const std::string markdown = to_markdown(res);

@@ -41,7 +41,8 @@ def main():
 
     width = 0.38
     for k, (family, colour) in enumerate([("ipv4", "tab:blue"), ("ipv6", "tab:orange")]):
-        rows = {r["mode"]: r for r in res["throughput"] if r["family"] == family and r["mode"] in MODES}
+        rows = {r["mode"]: r for r in res["throughput"]
+                if r["family"] == family and r["mode"] in MODES and r["median_mpps"] is not None}
         xs, ys, lo, hi = [], [], [], []
         for i, mode in enumerate(MODES):
             if mode in rows:
@@ -60,15 +61,27 @@ def main():
     rate.legend()
     rate.grid(axis="y", alpha=0.3)
 
-    rows = sorted((r for r in res["throughput"] if r["mode"] == "fib_scale"), key=lambda r: r["routes"])
-    if rows:
-        scale.plot([r["routes"] for r in rows], [r["median_mpps"] for r in rows], "o-", color="tab:orange")
+    # one line per destination distribution (results without the field: uniform only)
+    zipf_s = res["settings"].get("zipf_exponent")
+    all_rows = []
+    for dist, colour, marker, offset, va in [("uniform", "tab:orange", "o-", -14, "top"),
+                                             ("zipf", "tab:green", "s-", 6, "bottom")]:
+        rows = sorted((r for r in res["throughput"] if r["mode"] == "fib_scale"
+                       and r.get("distribution", "uniform") == dist and r["median_mpps"] is not None),
+                      key=lambda r: r["routes"])
+        if not rows:
+            continue
+        all_rows += rows
+        label = "uniform (worst case)" if dist == "uniform" else f"zipf s={zipf_s:.2f} (locality)"
+        scale.plot([r["routes"] for r in rows], [r["median_mpps"] for r in rows], marker, color=colour, label=label)
         for r in rows:
-            scale.annotate(f"{r['median_mpps']:.2f}\n({r['ratio_to_smallest_table']:.2f}x)", (r["routes"], r["median_mpps"]),
-                           fontsize=7, ha="center", xytext=(0, 6), textcoords="offset points")
+            scale.annotate(f"{r['median_mpps']:.2f} ({r['ratio_to_smallest_table']:.2f}x)", (r["routes"], r["median_mpps"]),
+                           fontsize=7, ha="center", va=va, color=colour, xytext=(0, offset), textcoords="offset points")
+    if all_rows:
         scale.set_xscale("log")
-        scale.set_ylim(0, max(r["median_mpps"] for r in rows) * 1.3)
-    scale.set_xlabel("IPv6 routes installed (random destinations)")
+        scale.set_ylim(0, max(r["median_mpps"] for r in all_rows) * 1.3)
+        scale.legend(fontsize=8)
+    scale.set_xlabel("IPv6 routes installed")
     scale.set_ylabel("Mpps (median)")
     scale.set_title("fib full: FIB scale")
     scale.grid(alpha=0.3)

@@ -34,6 +34,8 @@ struct TrafficSample {
 struct TrafficRow {
 	std::string mode, family;
 	unsigned routes = 0;
+	std::string distribution;           ///< fib_scale: "uniform" or "zipf" destinations
+	unsigned distinct_destinations = 0; ///< zipf: distinct routes in the generator's table
 	double install_seconds = 0;
 	std::vector<TrafficSample> samples;
 };
@@ -55,6 +57,8 @@ struct Results {
 	double seconds = 0;
 	std::uint32_t cost_repeat = 0, batch = 0;
 	int frame4 = 0, frame6 = 0;
+	double zipf_exponent = 0;
+	std::uint32_t zipf_slots = 0;
 	std::vector<TrafficRow> traffic;
 	std::vector<CostRow> costs;
 };
@@ -69,6 +73,13 @@ inline double median(std::vector<double> v)
 }
 
 // ---- derived figures -------------------------------------------------------------------------------
+
+inline std::string fixed_2(double v)
+{
+	char text[64];
+	std::snprintf(text, sizeof(text), "%.2f", v);
+	return text;
+}
 
 inline double median_mpps(const TrafficRow& row)
 {
@@ -112,27 +123,50 @@ inline std::optional<double> ratio_to(const Results& r, const TrafficRow& row, c
 	return median_mpps(row) / median_mpps(*base);
 }
 
-inline const TrafficRow* smallest_scale(const Results& r)
+/// FIB-scale destination distributions, in the order they are reported.
+inline const std::vector<std::string>& distributions()
+{
+	static const std::vector<std::string> names{"uniform", "zipf"};
+	return names;
+}
+
+inline const TrafficRow* smallest_scale(const Results& r, const std::string& distribution)
 {
 	const TrafficRow* best = nullptr;
 	for (const auto& row : r.traffic)
-		if (row.mode == "fib_scale" && (!best || row.routes < best->routes))
+		if (row.mode == "fib_scale" && row.distribution == distribution && !row.samples.empty() &&
+		    (!best || row.routes < best->routes))
 			best = &row;
 	return best;
 }
 
-inline const TrafficRow* largest_scale(const Results& r)
+inline const TrafficRow* largest_scale(const Results& r, const std::string& distribution)
 {
 	const TrafficRow* best = nullptr;
 	for (const auto& row : r.traffic)
-		if (row.mode == "fib_scale" && (!best || row.routes > best->routes))
+		if (row.mode == "fib_scale" && row.distribution == distribution && !row.samples.empty() &&
+		    (!best || row.routes > best->routes))
 			best = &row;
 	return best;
 }
 
+inline const TrafficRow* find_scale(const Results& r, unsigned routes, const std::string& distribution)
+{
+	for (const auto& row : r.traffic)
+		if (row.mode == "fib_scale" && row.routes == routes && row.distribution == distribution)
+			return &row;
+	return nullptr;
+}
+
+inline std::string describe_distribution(const Results& r, const std::string& distribution)
+{
+	return distribution == "zipf" ? "zipf s=" + fixed_2(r.zipf_exponent) : distribution;
+}
+
+/// Against the smallest table with the same destination distribution.
 inline std::optional<double> ratio_to_smallest(const Results& r, const TrafficRow& row)
 {
-	const TrafficRow* base = smallest_scale(r);
+	const TrafficRow* base = smallest_scale(r, row.distribution);
 	if (row.mode != "fib_scale" || !base)
 		return std::nullopt;
 	return median_mpps(row) / median_mpps(*base);
@@ -166,14 +200,16 @@ inline std::vector<Target> targets(const Results& r)
 		versus("map", family, "bare_devmap", 0.97);
 		versus("static", family, "bare_redirect", 0.97);
 	}
-	if (const TrafficRow* large = largest_scale(r)) {
-		const TrafficRow* small = smallest_scale(r);
-		Target target{"fib_full ipv6 " + std::to_string(large->routes) + " routes vs " + std::to_string(small->routes),
-			      ratio_to_smallest(r, *large), 0.75, {}};
-		if (large->routes < 1000000)
-			target.note = "target is for 1M routes";
-		t.push_back(target);
-	}
+	for (const std::string& distribution : distributions())
+		if (const TrafficRow* large = largest_scale(r, distribution)) {
+			const TrafficRow* small = smallest_scale(r, distribution);
+			Target target{"fib_full ipv6 " + std::to_string(large->routes) + " routes vs " + std::to_string(small->routes) +
+					  ", " + describe_distribution(r, distribution) + " destinations",
+				      ratio_to_smallest(r, *large), 0.75, {}};
+			if (large->routes < 1000000)
+				target.note = "target is for 1M routes";
+			t.push_back(target);
+		}
 	return t;
 }
 
@@ -223,7 +259,8 @@ inline std::string to_json(const Results& r)
 	j << "  \"settings\": {\"smoke\": " << (r.smoke ? "true" : "false") << ", \"repetitions\": " << r.reps
 	  << ", \"seconds_per_run\": " << fixed(r.seconds, 3) << ", \"cost_repeat\": " << r.cost_repeat
 	  << ", \"live_batch_size\": " << r.batch << ", \"frame_bytes\": {\"ipv4\": " << r.frame4 << ", \"ipv6\": " << r.frame6
-	  << "}},\n";
+	  << "},\n               \"zipf_exponent\": " << fixed(r.zipf_exponent, 3) << ", \"zipf_table_slots\": " << r.zipf_slots
+	  << "},\n";
 
 	j << "  \"throughput\": [\n";
 	for (std::size_t i = 0; i < r.traffic.size(); ++i) {
@@ -241,8 +278,13 @@ inline std::string to_json(const Results& r)
 		  << ", \"ceiling\": " << (ceiling.empty() ? "null" : quoted(ceiling))
 		  << ", \"ratio_to_ceiling\": " << optional_number(ratio_to(r, row, ceiling), 4)
 		  << ", \"ratio_to_smallest_table\": " << optional_number(ratio_to_smallest(r, row), 4);
-		if (row.mode == "fib_scale")
-			j << ", \"route_install_seconds\": " << fixed(row.install_seconds, 2);
+		if (row.mode == "fib_scale") {
+			j << ", \"route_install_seconds\": " << fixed(row.install_seconds, 2)
+			  << ", \"distribution\": " << quoted(row.distribution);
+			if (row.distribution == "zipf")
+				j << ", \"zipf_exponent\": " << fixed(r.zipf_exponent, 3)
+				  << ", \"distinct_destinations\": " << row.distinct_destinations;
+		}
 		j << ",\n     \"samples\": [";
 		for (std::size_t k = 0; k < row.samples.size(); ++k) {
 			const TrafficSample& s = row.samples[k];
@@ -331,17 +373,40 @@ inline std::string to_markdown(const Results& r)
 		   << (ceil ? fixed(*ceil, 3) + "x (" + ceiling + ")" : "-") << " |\n";
 	}
 
-	md << "\n## FIB scale (xdpfwd fib, full lookup, IPv6, random destination among the installed routes)\n\n";
-	md << "| Routes | Install | Mpps (median) | Range | Loss | x smallest table |\n|---:|---:|---:|---:|---:|---:|\n";
-	for (const TrafficRow& row : r.traffic) {
-		if (row.mode != "fib_scale" || row.samples.empty())
-			continue;
-		std::vector<double> v;
-		for (const auto& s : row.samples)
-			v.push_back(s.mpps);
-		md << "| " << row.routes << " | " << fixed(row.install_seconds, 1) << " s | " << fixed(median(v), 3) << " | "
-		   << fixed(*std::min_element(v.begin(), v.end()), 3) << "-" << fixed(*std::max_element(v.begin(), v.end()), 3)
-		   << " | " << percent(median_loss(row)) << " | " << optional_number(ratio_to_smallest(r, row), 3) << "x |\n";
+	md << "\n## FIB scale (xdpfwd fib, full lookup, IPv6, destinations among the installed routes)\n\n";
+	md << "Uniform: every frame goes to a uniformly random installed route, the worst case (no locality). "
+	   << describe_distribution(r, "zipf") << ": the k-th most popular route gets a share proportional to 1/k^"
+	   << fixed_2(r.zipf_exponent) << ", popular routes scattered over the table; the generator draws from a table of "
+	   << r.zipf_slots << " Zipf samples (so at most that many distinct destinations, listed below). "
+	   << "Both are measured in the same round-robin; x smallest table is against the same distribution.\n\n";
+	md << "| Routes | Install | Uniform Mpps (median) | Range | Loss | x smallest table | Zipf Mpps (median) | Range | Loss "
+	      "| x smallest table | Zipf distinct destinations |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+	std::vector<unsigned> scale_routes;
+	for (const TrafficRow& row : r.traffic)
+		if (row.mode == "fib_scale" && std::find(scale_routes.begin(), scale_routes.end(), row.routes) == scale_routes.end())
+			scale_routes.push_back(row.routes);
+	for (const unsigned routes : scale_routes) {
+		md << "| " << routes << " | ";
+		bool install = false;
+		for (const std::string& distribution : distributions()) {
+			const TrafficRow* row = find_scale(r, routes, distribution);
+			if (!install) {
+				md << (row ? fixed(row->install_seconds, 1) + " s" : std::string("-")) << " | ";
+				install = true;
+			}
+			if (!row || row->samples.empty()) {
+				md << "- | - | - | - | ";
+				continue;
+			}
+			std::vector<double> v;
+			for (const auto& s : row->samples)
+				v.push_back(s.mpps);
+			md << fixed(median(v), 3) << " | " << fixed(*std::min_element(v.begin(), v.end()), 3) << "-"
+			   << fixed(*std::max_element(v.begin(), v.end()), 3) << " | " << percent(median_loss(*row)) << " | "
+			   << optional_number(ratio_to_smallest(r, *row), 3) << "x | ";
+		}
+		const TrafficRow* zipf = find_scale(r, routes, "zipf");
+		md << (zipf ? std::to_string(zipf->distinct_destinations) : std::string("-")) << " |\n";
 	}
 
 	md << "\n## Per-packet cost (BPF_PROG_RUN, repeat " << r.cost_repeat
@@ -367,8 +432,9 @@ inline std::string to_markdown(const Results& r)
 		if (!c.routes)
 			continue;
 		if (!scale_header) {
-			md << "\nWith random IPv6 destinations among N installed routes (fib full on the FIB-scale routers):\n\n";
-			md << "| Routes | generator ns | harness ns | fib_full ns |\n|---:|---:|---:|---:|\n";
+			md << "\nWith random IPv6 destinations among N installed routes (fib full on the FIB-scale routers; uniform "
+			      "destinations, except the zipf generator's own cost):\n\n";
+			md << "| Routes | generator ns | generator (zipf) ns | harness ns | fib_full ns |\n|---:|---:|---:|---:|---:|\n";
 			scale_header = true;
 		}
 		if (c.program != "generator")
@@ -379,8 +445,8 @@ inline std::string to_markdown(const Results& r)
 					return fixed(cost_ns(d), 1);
 			return std::string("-");
 		};
-		md << "| " << c.routes << " | " << cost_of("generator") << " | " << cost_of("harness") << " | "
-		   << cost_of("fib_full") << " |\n";
+		md << "| " << c.routes << " | " << cost_of("generator") << " | " << cost_of("generator_zipf") << " | "
+		   << cost_of("harness") << " | " << cost_of("fib_full") << " |\n";
 	}
 
 	md << "\n## Targets\n\n| Target | Measured | Required | Met |\n|---|---:|---:|---|\n";

@@ -5,7 +5,8 @@
 //
 //   gen:g0  <-> router:rin   router:rout <-> sink:s0        (main router)
 //   gen:g<i> <-> fib<N>:rin  fib<N>:rout <-> sink:s<i>      (FIB-scale router i, N routes)
-//   gen:idle0 <-> gen:idle1                                 (where the generator stays attached)
+//   gen:idle0 <-> gen:idle1                                 (where the generators and the harness
+//   gen:idle2 <-> gen:idle3                                  stay attached)
 #pragma once
 
 #include <chrono>
@@ -51,9 +52,10 @@ public:
 	/// The main router, plus one router per entry of `scale_routes`.
 	explicit Topology(const std::vector<unsigned>& scale_routes) : gen_("gen"), sink_("sink")
 	{
-		must(gen_.ip("link add idle0 type veth peer name idle1"));
-		must(gen_.ip("link set idle0 up"));
-		must(gen_.ip("link set idle1 up"));
+		for (const char* pair : {"idle0 type veth peer name idle1", "idle2 type veth peer name idle3"})
+			must(gen_.ip("link add " + std::string(pair)));
+		for (const char* link : {"idle0", "idle1", "idle2", "idle3"})
+			must(gen_.ip("link set " + std::string(link) + " up"));
 		add_router("router", 0);
 		for (const unsigned routes : scale_routes)
 			add_router("fib" + std::to_string(routes), routes);

@@ -6,7 +6,7 @@
 #   sudo scripts/bench.sh --smoke    quick check that frames go through (~30 s), results in
 #                                    build-bench/bench/smoke-results/ (never the committed ones)
 #
-# Any other option goes to the benchmark (--reps N, --seconds S, --routes LIST, --cpu N, ...;
+# Any other option goes to the benchmark (--reps N, --seconds S, --routes LIST, --zipf S, --cpu N, ...;
 # see build-bench/bench/xdpfwd_bench --help). Environment: BENCH_BUILD_DIR (default build-bench),
 # BENCH_JOBS (ninja -j, default: ninja's), BENCH_REVISION (recorded; default: the git commit).
 set -euo pipefail

@@ -37,6 +37,16 @@ typedef __u32 bench_u32;
  */
 #define BENCH_MAX_ROUTES (1u << 20)
 
+/*
+ * Destination distributions of the FIB-scale traffic. Uniform: the generator draws a route index
+ * in 0..N-1 per frame. Table: it reads one of BENCH_DEST_SLOTS route indexes from its dest_table
+ * map (the block of the current route count, starting at table_base), filled by user space with
+ * draws from a Zipf distribution; the slot is random per frame.
+ */
+#define BENCH_DEST_UNIFORM 0
+#define BENCH_DEST_TABLE 1
+#define BENCH_DEST_SLOTS (1u << 16) /* a power of two: the slot is a masked random number */
+
 /* A bijection on `bits`-bit values (bits < 32): odd multiplications and xor-shifts. */
 BENCH_INLINE bench_u32 bench_scramble(bench_u32 x, bench_u32 bits)
 {

@@ -17,9 +17,21 @@
 const volatile __u64 frame4[BENCH_FRAME4_LEN / 8] = {};
 const volatile __u64 frame6[BENCH_FRAME6_LEN / 8] = {};
 
+/* Chosen before load: how an IPv6 destination among the routes is drawn (BENCH_DEST_*). */
+const volatile __u32 dest_mode = BENCH_DEST_UNIFORM;
+
+/* BENCH_DEST_TABLE: BENCH_DEST_SLOTS route indexes per route count; user space sizes and fills it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} dest_table SEC(".maps");
+
 /* Chosen at run time through the mmap-ed .bss. */
 __u32 family;      /* BENCH_IPV4 or BENCH_IPV6 */
 __u32 route_count; /* IPv6: 0 keeps the template's destination, N picks one of routes 0..N-1 */
+__u32 table_base;  /* BENCH_DEST_TABLE: first slot of the current route count's block */
 
 static __always_inline __u16 fold_sum(__u32 sum)
 {
@@ -60,8 +72,17 @@ static __always_inline int write_frame(struct xdp_md *ctx)
 		/* bits 32..63 of the destination: a random installed route; patch the UDP checksum */
 		__u16 *dst = data + BENCH_IP6_DST_OFFSET + 4;
 		__u16 *check = data + BENCH_UDP6_CHECK_OFFSET;
-		__u32 index = bpf_get_prandom_u32() % route_count;
 		__u32 sum = (__u16)~*check;
+		__u32 index;
+
+		if (dest_mode == BENCH_DEST_TABLE) { /* pruned by the verifier when uniform */
+			__u32 slot = table_base + (bpf_get_prandom_u32() & (BENCH_DEST_SLOTS - 1));
+			__u32 *entry = bpf_map_lookup_elem(&dest_table, &slot);
+
+			index = entry ? *entry : 0;
+		} else {
+			index = bpf_get_prandom_u32() % route_count;
+		}
 
 		sum += (__u16)~dst[0];
 		sum += (__u16)~dst[1];
