@@ -36,6 +36,9 @@ if [[ -z $output ]]; then
 	if $smoke; then output=$build/bench/smoke-results; else output=bench/results; fi
 fi
 
+# a fresh machine has none of the toolchain; the plot wants matplotlib
+scripts/bootstrap.sh --packages-only python3-matplotlib git
+
 if [[ ! -f $build/build.ninja ]]; then
 	# only what the benchmark needs: no tests (doctest), examples or command line
 	meson setup "$build" -Dbench=true -Dtests=false -Dexamples=false -Dtools=false

@@ -2,13 +2,23 @@
 # Makes a Debian 12 machine ready to build and run xdpfwd, then builds it into build/.
 # Idempotent: installs only what is missing (no network when nothing is), mounts bpffs only
 # when it is not mounted, reconfigures an existing build directory. Run as root.
+#   scripts/bootstrap.sh                         packages, bpffs, build/
+#   scripts/bootstrap.sh --packages-only [PKG...] packages (and PKG...) and bpffs, no build
 set -euo pipefail
+
+packages_only=false
+extra=()
+if [[ ${1:-} == --packages-only ]]; then
+	packages_only=true
+	shift
+	extra=("$@")
+fi
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 # The last two are not always in a minimal Debian: the tests and the demo run sysctl and ethtool.
 packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev iproute2 iputils-ping
-	procps ethtool)
+	procps ethtool "${extra[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -31,6 +41,9 @@ if ! mountpoint -q /sys/fs/bpf; then
 	fi
 fi
 
+if $packages_only; then
+	exit 0
+fi
 if [[ -f build/meson-private/coredata.dat ]]; then
 	meson setup --reconfigure build
 else
