@@ -22,6 +22,8 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "shell.hpp" // tests/support: commands and the stale-namespace sweep
+
 namespace bench {
 
 // ---- stopping ----------------------------------------------------------------------------------
@@ -42,21 +44,7 @@ inline void check_stop()
 
 // ---- shell ---------------------------------------------------------------------------------------
 
-/// Runs a shell command and returns what it printed (stdout and stderr).
-inline std::string output(const std::string& command, int* status = nullptr)
-{
-	std::string text;
-	FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-	if (!pipe)
-		throw std::runtime_error("popen failed: " + command);
-	std::array<char, 4096> buffer;
-	while (std::fgets(buffer.data(), buffer.size(), pipe))
-		text += buffer.data();
-	const int rc = ::pclose(pipe);
-	if (status)
-		*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return text;
-}
+using xdpfwd::test::output;
 
 /// Runs a command that must succeed; throws with its output otherwise.
 inline void must(const std::string& command)
@@ -130,19 +118,9 @@ inline void prepare_process()
 	for (int sig : {SIGINT, SIGTERM, SIGHUP})
 		::sigaction(sig, &action, nullptr);
 
-	const std::string stale = output("ip netns list | awk '{print $1}' | grep '^" + std::string(netns_prefix) + "' || true");
-	std::size_t start = 0;
-	while (start < stale.size()) {
-		const std::size_t end = stale.find('\n', start);
-		const std::string name = stale.substr(start, end - start);
-		start = end == std::string::npos ? stale.size() : end + 1;
-		const std::size_t prefix = std::strlen(netns_prefix);
-		const std::string pid = name.substr(prefix, name.find('-', prefix) - prefix);
-		if (!pid.empty() && ::kill(std::atoi(pid.c_str()), 0) != 0) {
-			std::fprintf(stderr, "bench: removing namespace %s left by a run that died\n", name.c_str());
-			quiet("ip netns del " + name);
-		}
-	}
+	xdpfwd::test::sweep_stale_namespaces(netns_prefix, [](const std::string& name) {
+		std::fprintf(stderr, "bench: removing namespace %s left by a run that died\n", name.c_str());
+	});
 }
 
 /// A network namespace xfwdb-<pid>-<role> with loopback up; deleted when destroyed, by the

@@ -17,41 +17,11 @@
 
 #include <xdpfwd/netns.hpp>
 
+#include "shell.hpp"
+
 namespace xdpfwd::test {
 
 inline constexpr const char* netns_prefix = "xfwdt-";
-
-/// Runs a shell command; returns its exit status.
-inline int run(const std::string& command)
-{
-	const int status = std::system((command + " >/dev/null 2>&1").c_str());
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/// Runs a shell command and returns what it printed (stdout and stderr).
-inline std::string output(const std::string& command, int* status = nullptr)
-{
-	std::string text;
-	FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-	if (!pipe)
-		throw std::runtime_error("popen failed: " + command);
-	std::array<char, 4096> buffer;
-	while (std::fgets(buffer.data(), buffer.size(), pipe))
-		text += buffer.data();
-	const int rc = ::pclose(pipe);
-	if (status)
-		*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	return text;
-}
-
-/// Runs a command that must succeed; throws with its output otherwise.
-inline void must(const std::string& command)
-{
-	int status = 0;
-	const std::string text = output(command, &status);
-	if (status != 0)
-		throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command + "\n" + text);
-}
 
 namespace detail {
 
@@ -97,17 +67,7 @@ inline void prepare_once()
 	static std::once_flag once;
 	std::call_once(once, [] {
 		(void)handlers_installed;
-		const std::string stale = output("ip netns list | awk '{print $1}' | grep '^" + std::string(netns_prefix) + "' || true");
-		std::size_t start = 0;
-		while (start < stale.size()) {
-			const std::size_t end = stale.find('\n', start);
-			const std::string name = stale.substr(start, end - start);
-			start = end == std::string::npos ? stale.size() : end + 1;
-			const auto pid_end = name.find('-', std::string(netns_prefix).size());
-			const std::string pid = name.substr(std::string(netns_prefix).size(), pid_end - std::string(netns_prefix).size());
-			if (!pid.empty() && ::kill(std::atoi(pid.c_str()), 0) != 0)
-				run("ip netns del " + name);
-		}
+		sweep_stale_namespaces(netns_prefix);
 	});
 }
 
