@@ -16,8 +16,8 @@ TEST_CASE("map: uno <-> dos forwarded in XDP both ways, routes change while traf
 	const unsigned uno_port = s.router_ifindex("uno");
 	const unsigned dos_port = s.router_ifindex("dos");
 	// what arrives on dos leaves on uno for uno's host, and the other way round
-	const MapRoute to_uno{uno_port, Scenario::mac(s.uno, "veth0"), Scenario::mac(s.router, "uno")};
-	const MapRoute to_dos{dos_port, Scenario::mac(s.dos, "veth0"), Scenario::mac(s.router, "dos")};
+	const MapRoute to_uno = s.map_route_to("uno");
+	const MapRoute to_dos = s.map_route_to("dos");
 
 	{
 		const auto in_router = s.router.enter(); // the forwarder lives and dies in the router

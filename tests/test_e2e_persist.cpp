@@ -94,8 +94,8 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 	warm_up(s);
 	const unsigned uno_port = s.router_ifindex("uno");
 	const unsigned dos_port = s.router_ifindex("dos");
-	const MapRoute to_uno{uno_port, Scenario::mac(s.uno, "veth0"), Scenario::mac(s.router, "uno")};
-	const MapRoute to_dos{dos_port, Scenario::mac(s.dos, "veth0"), Scenario::mac(s.router, "dos")};
+	const MapRoute to_uno = s.map_route_to("uno");
+	const MapRoute to_dos = s.map_route_to("dos");
 
 	// 1. loads, attaches persistently without routes, destroys its forwarder and exits
 	const int made = in_child([&] {

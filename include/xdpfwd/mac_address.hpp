@@ -49,8 +49,6 @@ struct MacAddress {
 		return text;
 	}
 
-	[[nodiscard]] bool is_zero() const noexcept { return bytes == decltype(bytes){}; }
-
 	friend bool operator==(const MacAddress&, const MacAddress&) = default;
 
 private:

@@ -147,6 +147,14 @@ public:
 		return mac_of(ifindex_of(name));
 	}
 
+	/// Map mode's route towards `host` ("uno" or "dos"): out of the router's port of that name,
+	/// to the host's veth0 MAC, from the router port's own MAC.
+	[[nodiscard]] MapRoute map_route_to(const std::string& host) const
+	{
+		const Netns& host_ns = host == "uno" ? uno : dos;
+		return {router_ifindex(host), mac(host_ns, "veth0"), mac(router, host)};
+	}
+
 	/// Detaches the pass program from a host's veth0 (inside the host's namespace).
 	void remove_pass(const Netns& host) { release(host, &host == &uno ? uno_pass_ : dos_pass_); }
 

@@ -64,9 +64,7 @@ public:
 						return; // the ack
 					throw Error(-err->error, context());
 				}
-				on_message(*msg);
-				if (!(msg->nlmsg_flags & NLM_F_MULTI))
-					continue; // the ack follows
+				on_message(*msg); // a single reply is followed by the ack, a dump by NLMSG_DONE
 			}
 		}
 	}
