@@ -1,5 +1,4 @@
 // xdpfwd: load, configure, watch and remove XDP forwarders; build the namespace scenario.
-#include <cstdarg>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -90,16 +89,6 @@ constexpr const char* description =
 constexpr const char* footer = R"(`xdpfwd COMMAND --help` describes a command; -n and -v may also follow it.
 Exit status: 0 done; 1 the system refused or something named does not exist; 2 bad command line.)";
 
-bool verbose = false;
-
-int print_libbpf(enum libbpf_print_level level, const char* format, va_list args)
-{
-	(void)level;
-	if (!verbose)
-		return 0; // one line per failure: the Error says what and why; --verbose has the rest
-	return std::vfprintf(stderr, format, args);
-}
-
 void enter_netns(const std::string& netns, std::optional<NetnsScope>& scope)
 {
 	try {
@@ -168,6 +157,7 @@ int main(int argc, char** argv)
 	std::string netns;
 	app.add_option("-n,--netns", netns, "work in network namespace NAME (as `ip -n`); `ip netns exec` works too")
 	    ->option_text("NAME");
+	bool verbose = false;
 	app.add_flag("-v,--verbose", verbose, "show libbpf's messages (verifier logs, kernel explanations)");
 	Action action;
 	add_port_commands(app, action);
@@ -191,7 +181,8 @@ int main(int argc, char** argv)
 			std::cout << app.help();
 			return exit_ok;
 		}
-		libbpf_set_print(print_libbpf);
+		// one line per failure: the Error says what and why; --verbose adds libbpf's own account
+		xdpfwd::set_libbpf_log(verbose ? xdpfwd::LibbpfLog::to_stderr : xdpfwd::LibbpfLog::off);
 		if (!action) {
 			std::cout << app.help();
 			return exit_usage;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 
@@ -104,6 +105,11 @@ void print_route(const Json& route)
 		  << route.at("dst_mac").get<std::string>() << " src " << route.at("src_mac").get<std::string>() << "\n";
 }
 
+template <class... F>
+struct Overloaded : F... {
+	using F::operator()...;
+};
+
 /// What runs on `ifindex`: interface, ifindex, program, program_id, mode (null when nothing
 /// is attached) and, for an xdpfwd forwarder, its configuration under "static", "map" or "fib".
 Json status_json(unsigned ifindex)
@@ -113,26 +119,33 @@ Json status_json(unsigned ifindex)
 	status["program"] = attached ? Json(attached->program.name()) : Json(nullptr);
 	status["program_id"] = attached ? Json(attached->program.id()) : Json(nullptr);
 	status["mode"] = attached ? Json(to_string(attached->mode)) : Json(nullptr);
-	if (!attached)
+	if (!attached || attached->kind == ForwarderKind::foreign)
 		return status;
-	const std::string& name = attached->program.name();
-	if (name == XDPFWD_PROG_STATIC) {
-		const StaticRoute route = StaticForwarder::attached_to(ifindex).route();
-		status["static"] = {{"egress", interface_json(route.egress.ifindex())},
-				    {"dst_mac", route.dst_mac.to_string()},
-				    {"src_mac", route.src_mac ? Json(route.src_mac->to_string()) : Json(nullptr)}};
-	} else if (name == XDPFWD_PROG_MAP) {
-		const auto route = MapForwarder::attached_to(ifindex).route(ifindex);
-		status["map"] = {{"route", route ? route_json(ifindex, *route) : Json(nullptr)}};
-	} else if (name == XDPFWD_PROG_FIB) {
-		const FibForwarder fib = FibForwarder::attached_to(ifindex);
-		Json ports = Json::array();
-		for (const auto& e : fib.ports().entries())
-			ports.push_back(interface_json(e.ifindex));
-		status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
-				 {"egress", fib.ports().get(ifindex).has_value()},
-				 {"ports", ports}};
-	}
+	const auto forwarder = find_forwarder(ifindex);
+	if (!forwarder)
+		return status; // detached meanwhile
+	std::visit(Overloaded{
+		       [](const PassProgram&) {},
+		       [&](const StaticForwarder& fixed) {
+			       const StaticRoute route = fixed.route();
+			       status["static"] = {{"egress", interface_json(route.egress.ifindex())},
+						   {"dst_mac", route.dst_mac.to_string()},
+						   {"src_mac", route.src_mac ? Json(route.src_mac->to_string()) : Json(nullptr)}};
+		       },
+		       [&](const MapForwarder& map) {
+			       const auto route = map.route(ifindex);
+			       status["map"] = {{"route", route ? route_json(ifindex, *route) : Json(nullptr)}};
+		       },
+		       [&](const FibForwarder& fib) {
+			       Json ports = Json::array();
+			       for (const unsigned port : fib.egress_ports())
+				       ports.push_back(interface_json(port));
+			       status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
+						{"egress", fib.is_egress(ifindex)},
+						{"ports", ports}};
+		       },
+	       },
+	       *forwarder);
 	return status;
 }
 
@@ -241,7 +254,7 @@ void add_attach(CLI::App& app, Action& action)
 	    ->option_text("native|generic|auto");
 	attach->add_flag("--force", args->force, "replace a program something else attached");
 	attach->add_flag("--no-peer-check", args->no_peer_check,
-			 "allow a veth redirect target whose peer has no XDP program");
+			 "allow a veth redirect target whose peer has neither XDP nor GRO");
 	needs_subcommand(attach, "a mode");
 
 	CLI::App* fixed = attach->add_subcommand("static", "everything arriving on IN leaves through OUT towards DST_MAC")
@@ -380,7 +393,7 @@ void add_route(CLI::App& app, Action& action)
 	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address)->option_text("MAC");
 	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address)->option_text("MAC");
 	set->add_option("--via", args->via, "discover the destination MAC of this neighbour address")->option_text("ADDR");
-	set->add_flag("--no-peer-check", args->no_peer_check, "allow a veth OUT whose peer has no XDP program");
+	set->add_flag("--no-peer-check", args->no_peer_check, "allow a veth OUT whose peer has neither XDP nor GRO");
 	on_command(set, action, [args] {
 		const unsigned ingress = Interface(args->in).ifindex();
 		const unsigned egress = Interface(args->out).ifindex();
@@ -400,7 +413,7 @@ void add_route(CLI::App& app, Action& action)
 	list->add_flag("--json", args->list.json, "print one JSON document");
 	on_command(list, action, [args] {
 		const auto ifindexes = interfaces_or_all(args->list.interfaces, [](const AttachedProgram& attached) {
-			return attached.program.name() == XDPFWD_PROG_MAP;
+			return attached.kind == ForwarderKind::map;
 		});
 		Json programs = Json::array();
 		std::set<std::uint32_t> shown; // ports of one program share its table
@@ -443,20 +456,22 @@ void add_route(CLI::App& app, Action& action)
 
 DetachResult detach_xdpfwd(unsigned ifindex)
 {
-	auto attached = find_attached(ifindex);
+	const auto attached = find_attached(ifindex);
 	if (!attached)
 		return {};
-	DetachResult result{attached->program.name(), true};
+	if (attached->kind == ForwarderKind::foreign)
+		return {attached->program.name(), false};
 	// map and fib also drop the interface's entries, so nothing stale routes to it later
-	if (result.program == XDPFWD_PROG_MAP)
-		MapForwarder::attached_to(ifindex).remove_port(ifindex);
-	else if (result.program == XDPFWD_PROG_FIB)
-		FibForwarder::attached_to(ifindex).remove_port(ifindex);
-	else if (result.program == XDPFWD_PROG_STATIC || result.program == XDPFWD_PROG_PASS)
-		XdpProgram(std::move(*attached)).detach();
-	else
-		result.ours = false;
-	return result;
+	if (auto forwarder = find_forwarder(ifindex))
+		std::visit(
+		    [&](auto& f) {
+			    if constexpr (requires { f.remove_port(ifindex); })
+				    f.remove_port(ifindex);
+			    else
+				    f.detach(ifindex);
+		    },
+		    *forwarder);
+	return {attached->program.name(), true};
 }
 
 void add_port_commands(CLI::App& app, Action& action)

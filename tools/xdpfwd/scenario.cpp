@@ -43,7 +43,7 @@ void ensure_pass(const std::string& netns)
 	const NetnsScope scope(netns);
 	const unsigned veth0 = ifindex_of("veth0");
 	const auto attached = find_attached(veth0);
-	if (attached && attached->program.name() == XDPFWD_PROG_PASS)
+	if (attached && attached->kind == ForwarderKind::pass)
 		return;
 	PassProgram pass;
 	pass.attach(veth0, {.persistent = true});
