@@ -52,7 +52,8 @@ void print_stats_text(const std::string& where, const StatsSnapshot& now, const 
 namespace {
 
 /// One sample: interface, ifindex, program, program_id, interval_s, and per action and per
-/// reason {packets, bytes, pps, mbps}: counters since load, rates over the interval.
+/// reason {packets, bytes, pps, mbps}: counters since load, rates over the interval. "reasons"
+/// is null for a program that counts none (pass).
 Json sample_json(unsigned ifindex, const AttachedProgram& attached, const StatsSnapshot& now, const StatsRates& rates)
 {
 	auto counter = [](const Counter& c, const Rate& r) {
@@ -68,10 +69,12 @@ Json sample_json(unsigned ifindex, const AttachedProgram& attached, const StatsS
 		actions[std::string(to_string(action))] = counter(now[action], rates[action]);
 	}
 	Json& reasons = sample["reasons"] = Json::object();
-	for (std::size_t i = 0; i < reason_count; ++i) {
+	for (std::size_t i = 0; i < reason_count && now.has_reasons; ++i) {
 		const auto reason = static_cast<Reason>(i);
 		reasons[std::string(to_string(reason))] = counter(now[reason], rates[reason]);
 	}
+	if (!now.has_reasons)
+		reasons = nullptr; // the program counts none (pass), rather than none seen
 	return sample;
 }
 
