@@ -166,12 +166,10 @@ int main(int argc, char** argv)
 	for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
 		command->group("Commands");
 	app.footer(footer); // after the commands: they would inherit it
-	app.add_subcommand("help")->group("")->callback([&] {
-		action = [&] {
-			// app.help() would describe the subcommand given: this one
-			std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
-			return exit_ok;
-		};
+	on_command(app.add_subcommand("help")->group(""), action, [&] {
+		// app.help() would describe the subcommand given: this one
+		std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
+		return exit_ok;
 	});
 
 	try {
