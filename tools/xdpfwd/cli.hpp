@@ -11,7 +11,8 @@
 
 namespace CLI {
 class App;
-}
+class Validator;
+} // namespace CLI
 
 namespace xdpfwd::cli {
 
@@ -34,11 +35,16 @@ using Action = std::function<int()>;
 void add_port_commands(CLI::App& app, Action& action);     // attach, detach, status, route
 void add_stats_command(CLI::App& app, Action& action);     // stats
 void add_scenario_commands(CLI::App& app, Action& action); // scenario, demo
+void add_run_command(CLI::App& app, Action& action);       // run
 
 /// Makes `command`, when given on the command line, the action main() runs.
 void on_command(CLI::App* command, Action& action, Action run);
 /// A usage error naming `what` and the choices when `group` is given without a subcommand.
 void needs_subcommand(CLI::App* group, const std::string& what);
+
+/// A CLI11 check: a number above 0 (or 0 too), refused as "takes WHAT, not ..." (CLI11's
+/// PositiveNumber names a 300-digit maximum when it refuses).
+CLI::Validator number(const std::string& what, bool zero_allowed);
 
 /// `text` on one line, control characters escaped (\n, \t, \x01): a value a user typed cannot
 /// split an error message or hide what follows it.

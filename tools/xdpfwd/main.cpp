@@ -125,6 +125,18 @@ void needs_subcommand(CLI::App* group, const std::string& what)
 	});
 }
 
+CLI::Validator number(const std::string& what, bool zero_allowed)
+{
+	return CLI::Validator(
+	    [=](std::string& text) {
+		    double n = 0;
+		    if (CLI::detail::lexical_cast(text, n) && (n > 0 || (zero_allowed && n == 0)))
+			    return std::string();
+		    return "takes " + what + ", not \"" + text + "\"";
+	    },
+	    "");
+}
+
 std::string one_line(std::string_view text)
 {
 	std::string result;
@@ -163,6 +175,7 @@ int main(int argc, char** argv)
 	add_port_commands(app, action);
 	add_stats_command(app, action);
 	add_scenario_commands(app, action);
+	add_run_command(app, action);
 	for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
 		command->group("Commands");
 	app.footer(footer); // after the commands: they would inherit it
@@ -185,6 +198,8 @@ int main(int argc, char** argv)
 			std::cout << app.help();
 			return exit_usage;
 		}
+		// Parsing ran the commands' callbacks here, in the namespace xdpfwd started in: `run`
+		// bound its --metrics listener there, and it stays there.
 		std::optional<xdpfwd::NetnsScope> scope;
 		if (!netns.empty())
 			enter_netns(netns, scope);

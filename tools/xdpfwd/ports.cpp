@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "attach_args.hpp"
 #include "cli.hpp"
 #include "json.hpp"
 
@@ -203,32 +204,11 @@ std::vector<unsigned> interfaces_or_all(const std::vector<std::string>& names,
 // The commands
 
 struct AttachArgs {
-	std::string mode = "auto";
-	bool force = false;
-	bool no_peer_check = false;
-	std::vector<std::string> interfaces;   // map, fib, pass
-	std::string in, out, dst_mac, src_mac; // static
-	std::string lookup = "full";           // fib
-
-	[[nodiscard]] AttachOptions options() const
-	{
-		static const std::map<std::string, AttachMode> modes{
-		    {"auto", AttachMode::automatic}, {"native", AttachMode::native}, {"generic", AttachMode::generic}};
-		return {modes.at(mode), force, false};
-	}
+	AttachFlags flags;
+	std::vector<std::string> interfaces; // map, fib, pass
+	StaticArgs fixed;
+	std::string lookup = "full"; // fib
 };
-
-/// A MAC address, refused with MacAddress::parse's own explanation.
-const CLI::Validator mac_address(
-    [](std::string& text) {
-	    try {
-		    (void)MacAddress::parse(text);
-		    return std::string();
-	    } catch (const Error& e) {
-		    return std::string(e.what());
-	    }
-    },
-    "MAC");
 
 // Attach non-persistently first: if one interface fails, the forwarder's destructor takes the
 // others back. Only a complete set is made persistent.
@@ -249,30 +229,17 @@ void add_attach(CLI::App& app, Action& action)
 	    "Loads the mode's program once and attaches it to every IF; it stays after xdpfwd exits.\n"
 	    "Either every interface is attached or none is.");
 	attach->footer("example: xdpfwd -n router attach fib uno dos --lookup direct");
-	attach->add_option("--mode", args->mode, "where XDP runs (default auto: native, else generic)")
-	    ->check(CLI::IsMember({"native", "generic", "auto"}))
-	    ->option_text("native|generic|auto");
-	attach->add_flag("--force", args->force, "replace a program something else attached");
-	attach->add_flag("--no-peer-check", args->no_peer_check,
-			 "allow a veth redirect target whose peer has neither XDP nor GRO");
+	add_attach_flags(*attach, args->flags);
 	needs_subcommand(attach, "a mode");
 
 	CLI::App* fixed = attach->add_subcommand("static", "everything arriving on IN leaves through OUT towards DST_MAC")
 			      ->group("Modes");
 	fixed->footer("example: xdpfwd -n router attach static dos uno 02:00:5e:00:53:01");
-	fixed->add_option("IN", args->in, "ingress interface")->required();
-	fixed->add_option("OUT", args->out, "egress interface")->required();
-	fixed->add_option("DST_MAC", args->dst_mac, "destination MAC written into every packet")
-	    ->required()
-	    ->check(mac_address);
-	fixed->add_option("SRC_MAC", args->src_mac, "source MAC (default: left as received)")->check(mac_address);
+	add_static_arguments(*fixed, args->fixed);
 	on_command(fixed, action, [args] {
-		StaticRoute route{Interface(args->out), MacAddress::parse(args->dst_mac), std::nullopt, !args->no_peer_check};
-		if (!args->src_mac.empty())
-			route.src_mac = MacAddress::parse(args->src_mac);
-		const Interface ingress(args->in);
-		StaticForwarder forwarder(route);
-		forwarder.add_port(ingress, args->options());
+		const Interface ingress(args->fixed.in);
+		StaticForwarder forwarder(args->fixed.route(!args->flags.no_peer_check));
+		forwarder.add_port(ingress, args->flags.options());
 		forwarder.persist();
 		report_attached(forwarder);
 		return exit_ok;
@@ -285,19 +252,17 @@ void add_attach(CLI::App& app, Action& action)
 	on_command(map, action, [args] {
 		MapForwarder forwarder;
 		return attach_all(forwarder, args->interfaces,
-				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->options()); });
+				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
 	});
 
 	CLI::App* fib = attach->add_subcommand("fib", "the kernel's routing table decides; every IF is a port")
 			    ->group("Modes");
 	fib->add_option("IF", args->interfaces, "the ports")->required();
-	fib->add_option("--lookup", args->lookup, "full: routing rules too; direct: the main table only (faster)")
-	    ->check(CLI::IsMember({"full", "direct"}))
-	    ->option_text("full|direct");
+	add_lookup_option(*fib, args->lookup);
 	on_command(fib, action, [args] {
-		FibForwarder forwarder(args->lookup == "direct" ? FibLookup::direct : FibLookup::full);
+		FibForwarder forwarder(parse_lookup(args->lookup));
 		return attach_all(forwarder, args->interfaces, [&](unsigned ifindex) {
-			forwarder.add_port(ifindex, args->options(), !args->no_peer_check);
+			forwarder.add_port(ifindex, args->flags.options(), !args->flags.no_peer_check);
 		});
 	});
 
@@ -307,7 +272,7 @@ void add_attach(CLI::App& app, Action& action)
 	on_command(pass, action, [args] {
 		PassProgram forwarder;
 		return attach_all(forwarder, args->interfaces,
-				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->options()); });
+				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
 	});
 }
 
@@ -390,8 +355,8 @@ void add_route(CLI::App& app, Action& action)
 	set->footer("example: xdpfwd -n router route set dos uno --via 192.0.2.2");
 	set->add_option("IN", args->in, "ingress interface (runs the map program)")->required();
 	set->add_option("OUT", args->out, "egress interface")->required();
-	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address)->option_text("MAC");
-	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address)->option_text("MAC");
+	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address())->option_text("MAC");
+	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address())->option_text("MAC");
 	set->add_option("--via", args->via, "discover the destination MAC of this neighbour address")->option_text("ADDR");
 	set->add_flag("--no-peer-check", args->no_peer_check, "allow a veth OUT whose peer has neither XDP nor GRO");
 	on_command(set, action, [args] {

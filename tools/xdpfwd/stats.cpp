@@ -78,19 +78,6 @@ Json sample_json(unsigned ifindex, const AttachedProgram& attached, const StatsS
 	return sample;
 }
 
-/// A number above 0 (or 0 too): CLI11's PositiveNumber names a 300-digit maximum when it refuses.
-CLI::Validator number(const std::string& what, bool zero_allowed)
-{
-	return CLI::Validator(
-	    [=](std::string& text) {
-		    double n = 0;
-		    if (CLI::detail::lexical_cast(text, n) && (n > 0 || (zero_allowed && n == 0)))
-			    return std::string();
-		    return "takes " + what + ", not \"" + text + "\"";
-	    },
-	    "");
-}
-
 struct StatsArgs {
 	std::string interface;
 	std::optional<double> interval;
