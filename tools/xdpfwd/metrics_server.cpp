@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 
 #include "cli.hpp"
@@ -43,6 +45,12 @@ MetricsServer::MetricsServer(const ListenAddress& address) : server_(std::make_u
 {
 	// a scrape every few seconds needs one worker, not httplib's default pool of eight
 	server_->new_task_queue = [] { return new httplib::ThreadPool(1); };
+	// httplib's default adds SO_REUSEPORT, with which a second xdpfwd could bind the same port
+	// and take half the scrapes: SO_REUSEADDR alone (a restart must not wait for TIME_WAIT)
+	server_->set_socket_options([](int sock) {
+		const int yes = 1;
+		::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+	});
 	errno = 0;
 	bool bound = false;
 	if (address_.port == 0) {

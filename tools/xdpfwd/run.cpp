@@ -213,9 +213,13 @@ private:
 					    std::to_string(forwarder.program().id()) + "\"";
 		std::string text = "# HELP xdpfwd_packets_total Packets an xdpfwd program ended with each XDP action.\n"
 				   "# TYPE xdpfwd_packets_total counter\n";
-		for (std::size_t i = 0; i < xdp_action_count; ++i)
-			text += "xdpfwd_packets_total{" + program + ",action=\"" + std::string(to_string(static_cast<XdpAction>(i))) +
-				"\"} " + std::to_string(stats.actions[i].packets) + "\n";
+		for (std::size_t i = 0; i < xdp_action_count; ++i) {
+			std::string action(to_string(static_cast<XdpAction>(i)));
+			for (char& c : action)
+				c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+			text += "xdpfwd_packets_total{" + program + ",action=\"" + action + "\"} " +
+				std::to_string(stats.actions[i].packets) + "\n";
+		}
 		return text;
 	}
 
