@@ -4,6 +4,7 @@
  * egress port and both MACs; every lookup result is counted, and whatever the kernel must answer
  * itself (ICMP errors, ARP/ND, local delivery) is passed up unmodified.
  */
+#include "lib/devmap.h"
 #include "lib/forward.h"
 
 #ifndef AF_INET
@@ -18,13 +19,8 @@
 /* Set before load: direct lookup skips policy rules (ip rule) and goes to the main table. */
 const volatile bool direct_lookup = false;
 
-/* Egress ports this forwarder may send to; keyed and valued by ifindex. */
-struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct bpf_devmap_val);
-} tx_ports SEC(".maps");
+/* The egress ports this forwarder may send to: egress ifindex -> itself. */
+struct ifindex_devmap tx_ports SEC(".maps");
 
 static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt)
 {

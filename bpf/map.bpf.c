@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Map mode: user space decides, per ingress port, the egress port (tx_ports, a devmap) and the
- * MACs to write (port_macs). A port user space does not know is left to the kernel.
+ * Map mode: user space decides, per ingress port, the egress port (route_egress) and the MACs to
+ * write (port_macs). A port user space does not know is left to the kernel.
  */
+#include "lib/devmap.h"
 #include "lib/forward.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH); /* keyed by ifindex, whatever its value */
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct bpf_devmap_val);
-} tx_ports SEC(".maps");
+/* ingress ifindex -> egress port */
+struct ifindex_devmap route_egress SEC(".maps");
 
+/* ingress ifindex -> the MACs written into a frame that arrived there */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -35,7 +33,7 @@ int xdpfwd_map(struct xdp_md *ctx)
 		return count_action(ctx, pass_for(ctx, XDPFWD_REASON_PORT_DISABLED));
 
 	/* the fallback action covers an ingress with MACs but no egress: no second lookup */
-	action = bpf_redirect_map(&tx_ports, ingress, XDP_PASS);
+	action = bpf_redirect_map(&route_egress, ingress, XDP_PASS);
 	action = forward_rewritten(ctx, &pkt, action, macs->dst, macs->src);
 	return count_action(ctx, action);
 }

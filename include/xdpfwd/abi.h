@@ -67,7 +67,8 @@ enum xdpfwd_reason {
 /* Map names as the kernel reports them (at most 15 characters). */
 #define XDPFWD_MAP_ACTION_STATS "action_stats"
 #define XDPFWD_MAP_REASON_STATS "reason_stats"
-#define XDPFWD_MAP_TX_PORTS "tx_ports"
-#define XDPFWD_MAP_PORT_MACS "port_macs"
+#define XDPFWD_MAP_TX_PORTS "tx_ports"         /* fib: the egress ports, keyed by egress ifindex */
+#define XDPFWD_MAP_ROUTE_EGRESS "route_egress" /* map: the egress port, keyed by ingress ifindex */
+#define XDPFWD_MAP_PORT_MACS "port_macs"       /* map: struct xdpfwd_macs, keyed by ingress ifindex */
 
 #endif

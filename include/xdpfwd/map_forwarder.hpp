@@ -109,7 +109,7 @@ public:
 
 private:
 	explicit MapForwarder(Program program)
-	    : Forwarder(std::move(program)), ports_(this->program().map(XDPFWD_MAP_TX_PORTS), XDPFWD_MAP_TX_PORTS),
+	    : Forwarder(std::move(program)), ports_(this->program().map(XDPFWD_MAP_ROUTE_EGRESS), XDPFWD_MAP_ROUTE_EGRESS),
 	      macs_(this->program().map(XDPFWD_MAP_PORT_MACS))
 	{
 	}
