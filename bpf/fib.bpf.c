@@ -7,6 +7,27 @@
 #include "lib/devmap.h"
 #include "lib/forward.h"
 
+/* Every lookup result is counted as the reason of the same number (xdpfwd/abi.h). */
+#define SAME_NUMBER(result)                                                                        \
+	_Static_assert(BPF_FIB_LKUP_RET_##result == XDPFWD_REASON_FIB_##result,                    \
+		       "BPF_FIB_LKUP_RET_" #result " is XDPFWD_REASON_FIB_" #result)
+SAME_NUMBER(SUCCESS);
+SAME_NUMBER(BLACKHOLE);
+SAME_NUMBER(UNREACHABLE);
+SAME_NUMBER(PROHIBIT);
+SAME_NUMBER(NOT_FWDED);
+SAME_NUMBER(FWD_DISABLED);
+SAME_NUMBER(UNSUPP_LWT);
+SAME_NUMBER(NO_NEIGH);
+SAME_NUMBER(FRAG_NEEDED);
+SAME_NUMBER(NO_SRC_ADDR);
+#undef SAME_NUMBER
+
+/* the lookup's MACs go to copy_mac, which moves 16-bit words */
+_Static_assert(offsetof(struct bpf_fib_lookup, smac) % 2 == 0 &&
+		       offsetof(struct bpf_fib_lookup, dmac) % 2 == 0,
+	       "bpf_fib_lookup: MACs at even offsets");
+
 #ifndef AF_INET
 #define AF_INET 2
 #endif

@@ -12,6 +12,7 @@
 
 /* Not an XDP action: the frame passed the gate and the mode decides. */
 #define GATE_OPEN -1
+_Static_assert(GATE_OPEN < XDP_ABORTED, "GATE_OPEN is no XDP action");
 
 static __always_inline int pass_for(struct xdp_md *ctx, enum xdpfwd_reason reason)
 {

@@ -3,6 +3,8 @@
 #ifndef XDPFWD_BPF_REWRITE_H
 #define XDPFWD_BPF_REWRITE_H
 
+#include <stddef.h>
+
 #include "csum.h"
 #include "parsing.h"
 
@@ -11,6 +13,10 @@
  * struct bpf_fib_lookup, in xdpfwd's map values and in static mode's read-only data, and the
  * byte-wise copy clang emits for an unaligned memcpy costs four times the instructions.
  */
+_Static_assert(offsetof(struct ethhdr, h_dest) % 2 == 0 &&
+		       offsetof(struct ethhdr, h_source) % 2 == 0,
+	       "copy_mac: Ethernet MACs at even offsets");
+
 static __always_inline void copy_mac(unsigned char *dst, const unsigned char *src)
 {
 	__u16 *to = (__u16 *)dst;

@@ -10,6 +10,9 @@
 #include <bpf/bpf_helpers.h>
 #include <xdpfwd/abi.h>
 
+/* XDP_REDIRECT is the highest action (enum xdp_action) */
+_Static_assert(XDP_ABORTED == 0 && XDP_REDIRECT < XDPFWD_ACTION_SLOTS, "action_stats has a slot per XDP action");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XDPFWD_ACTION_SLOTS);

@@ -8,12 +8,16 @@
 #define XDPFWD_ABI_H
 
 #ifdef __cplusplus
+#include <cstddef>
 #include <cstdint>
 typedef std::uint8_t xdpfwd_u8;
 typedef std::uint64_t xdpfwd_u64;
+#define XDPFWD_ABI_ASSERT(condition, message) static_assert(condition, message)
 #else
+#include <stddef.h>
 typedef unsigned char xdpfwd_u8;
 typedef unsigned long long xdpfwd_u64;
+#define XDPFWD_ABI_ASSERT(condition, message) _Static_assert(condition, message)
 #endif
 
 /* Per-CPU counter pair; one per XDP action in action_stats, one per reason in reason_stats. */
@@ -21,12 +25,17 @@ struct xdpfwd_counter {
 	xdpfwd_u64 packets;
 	xdpfwd_u64 bytes;
 };
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_counter) == 16, "per-CPU values are read as two u64");
 
 /* Map mode: the MACs written into a frame that arrived on the port used as key. */
 struct xdpfwd_macs {
 	xdpfwd_u8 dst[6];
 	xdpfwd_u8 src[6];
 };
+/* the BPF side copies MACs as 16-bit words (bpf/lib/rewrite.h): both must sit at even offsets */
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_macs) == 12, "struct xdpfwd_macs is two MACs, unpadded");
+XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_macs, dst) % 2 == 0 && offsetof(struct xdpfwd_macs, src) % 2 == 0,
+		  "struct xdpfwd_macs: MACs at even offsets");
 
 /* XDP actions are 0..4 (ABORTED, DROP, PASS, TX, REDIRECT); the map keeps spare slots. */
 #define XDPFWD_ACTION_SLOTS 8
@@ -57,6 +66,7 @@ enum xdpfwd_reason {
 };
 
 #define XDPFWD_REASON_SLOTS 32
+XDPFWD_ABI_ASSERT(XDPFWD_REASON_COUNT <= XDPFWD_REASON_SLOTS, "reason_stats has a slot per reason");
 
 /* Program names as the kernel reports them (at most 15 characters). */
 #define XDPFWD_PROG_PASS "xdpfwd_pass"
@@ -70,5 +80,17 @@ enum xdpfwd_reason {
 #define XDPFWD_MAP_TX_PORTS "tx_ports"         /* fib: the egress ports, keyed by egress ifindex */
 #define XDPFWD_MAP_ROUTE_EGRESS "route_egress" /* map: the egress port, keyed by ingress ifindex */
 #define XDPFWD_MAP_PORT_MACS "port_macs"       /* map: struct xdpfwd_macs, keyed by ingress ifindex */
+
+/* the kernel keeps BPF_OBJ_NAME_LEN (16) bytes of a name: a longer one would never be found */
+#define XDPFWD_NAME_FITS(name) (sizeof(name) <= 16)
+XDPFWD_ABI_ASSERT(XDPFWD_NAME_FITS(XDPFWD_PROG_PASS) && XDPFWD_NAME_FITS(XDPFWD_PROG_STATIC) &&
+			  XDPFWD_NAME_FITS(XDPFWD_PROG_MAP) && XDPFWD_NAME_FITS(XDPFWD_PROG_FIB),
+		  "program names fit the kernel's 15 characters");
+XDPFWD_ABI_ASSERT(XDPFWD_NAME_FITS(XDPFWD_MAP_ACTION_STATS) && XDPFWD_NAME_FITS(XDPFWD_MAP_REASON_STATS) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_TX_PORTS) && XDPFWD_NAME_FITS(XDPFWD_MAP_ROUTE_EGRESS) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_PORT_MACS),
+		  "map names fit the kernel's 15 characters");
+#undef XDPFWD_NAME_FITS
+#undef XDPFWD_ABI_ASSERT
 
 #endif
