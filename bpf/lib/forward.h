@@ -7,18 +7,12 @@
 #define XDPFWD_BPF_FORWARD_H
 
 #include "parsing.h"
+#include "reasons.h"
 #include "rewrite.h"
-#include "stats.h"
 
 /* Not an XDP action: the frame passed the gate and the mode decides. */
 #define GATE_OPEN -1
 _Static_assert(GATE_OPEN < XDP_ABORTED, "GATE_OPEN is no XDP action");
-
-static __always_inline int pass_for(struct xdp_md *ctx, enum xdpfwd_reason reason)
-{
-	count_reason(ctx, reason);
-	return XDP_PASS;
-}
 
 static __always_inline int forwarding_gate(struct xdp_md *ctx, struct packet *pkt)
 {
