@@ -28,13 +28,6 @@ _Static_assert(offsetof(struct bpf_fib_lookup, smac) % 2 == 0 &&
 		       offsetof(struct bpf_fib_lookup, dmac) % 2 == 0,
 	       "bpf_fib_lookup: MACs at even offsets");
 
-#ifndef AF_INET
-#define AF_INET 2
-#endif
-#ifndef AF_INET6
-#define AF_INET6 10
-#endif
-
 #define IPV6_FLOWINFO_MASK bpf_htonl(0x0FFFFFFF)
 
 /* Set before load: direct lookup skips policy rules (ip rule) and goes to the main table. */
@@ -43,10 +36,13 @@ const volatile bool direct_lookup = false;
 /* The egress ports this forwarder may send to: egress ifindex -> itself. */
 struct ifindex_devmap tx_ports SEC(".maps");
 
-static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt)
+static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt,
+					__u32 ingress, const int family)
 {
-	if (pkt->kind == PARSE_IPV4) {
-		fib->family = AF_INET;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = family;
+	fib->ifindex = ingress;
+	if (family == AF_INET) {
 		fib->tos = pkt->ip4->tos;
 		fib->l4_protocol = pkt->ip4->protocol;
 		fib->tot_len = bpf_ntohs(pkt->ip4->tot_len);
@@ -56,7 +52,6 @@ static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct
 		struct in6_addr *src = (struct in6_addr *)fib->ipv6_src;
 		struct in6_addr *dst = (struct in6_addr *)fib->ipv6_dst;
 
-		fib->family = AF_INET6;
 		fib->flowinfo = *(__be32 *)pkt->ip6 & IPV6_FLOWINFO_MASK;
 		fib->l4_protocol = pkt->ip6->nexthdr;
 		/* the MTU check compares the whole L3 packet, header included */
@@ -66,23 +61,21 @@ static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct
 	}
 }
 
-static __always_inline int fib_forward(struct xdp_md *ctx)
+static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
 {
-	struct bpf_fib_lookup fib = {};
-	struct packet pkt;
-	int action = forwarding_gate(ctx, &pkt);
+	struct bpf_fib_lookup fib;
+	int action = forwarding_gate(pkt, family);
 	long rc;
 
 	if (action != GATE_OPEN)
 		return action;
-	if (pkt.vlan_tags)
-		return pass_for(ctx, XDPFWD_REASON_VLAN); /* the VLAN device's routes, not ours */
+	if (pkt->vlan_tags)
+		return pass_for(pkt, XDPFWD_REASON_VLAN); /* the VLAN device's routes, not ours */
 
-	fill_lookup(&fib, &pkt);
-	fib.ifindex = ctx->ingress_ifindex;
+	fill_lookup(&fib, pkt, ctx->ingress_ifindex, family);
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
 	if (rc < 0)
-		return pass_for(ctx, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
+		return pass_for(pkt, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
 	if (rc <= XDPFWD_REASON_FIB_NO_SRC_ADDR)
 		count_reason(ctx, rc);
 
@@ -100,13 +93,13 @@ static __always_inline int fib_forward(struct xdp_md *ctx)
 
 	/* the fallback action is the port check: an egress not in tx_ports gets XDP_PASS */
 	action = bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
-	return forward_rewritten(ctx, &pkt, action, fib.dmac, fib.smac);
+	return forward_rewritten(pkt, family, action, fib.dmac, fib.smac);
 }
 
 SEC("xdp")
 int xdpfwd_fib(struct xdp_md *ctx)
 {
-	return count_action(ctx, fib_forward(ctx));
+	return count_action(ctx, forward_by_family(ctx, fib_forward));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -17,25 +17,27 @@ struct {
 	__type(value, struct xdpfwd_macs);
 } port_macs SEC(".maps");
 
-SEC("xdp")
-int xdpfwd_map(struct xdp_md *ctx)
+static __always_inline int map_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
 {
 	__u32 ingress = ctx->ingress_ifindex;
 	struct xdpfwd_macs *macs;
-	struct packet pkt;
-	int action = forwarding_gate(ctx, &pkt);
+	int action = forwarding_gate(pkt, family);
 
 	if (action != GATE_OPEN)
-		return count_action(ctx, action);
-
+		return action;
 	macs = bpf_map_lookup_elem(&port_macs, &ingress);
 	if (!macs)
-		return count_action(ctx, pass_for(ctx, XDPFWD_REASON_PORT_DISABLED));
+		return pass_for(pkt, XDPFWD_REASON_PORT_DISABLED);
 
 	/* the fallback action covers an ingress with MACs but no egress: no second lookup */
 	action = bpf_redirect_map(&route_egress, ingress, XDP_PASS);
-	action = forward_rewritten(ctx, &pkt, action, macs->dst, macs->src);
-	return count_action(ctx, action);
+	return forward_rewritten(pkt, family, action, macs->dst, macs->src);
+}
+
+SEC("xdp")
+int xdpfwd_map(struct xdp_md *ctx)
+{
+	return count_action(ctx, forward_by_family(ctx, map_forward));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

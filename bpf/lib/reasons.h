@@ -20,10 +20,4 @@ static __always_inline void count_reason(struct xdp_md *ctx, enum xdpfwd_reason 
 	count_in(&reason_stats, reason, ctx);
 }
 
-static __always_inline int pass_for(struct xdp_md *ctx, enum xdpfwd_reason reason)
-{
-	count_reason(ctx, reason);
-	return XDP_PASS;
-}
-
 #endif

@@ -28,20 +28,18 @@ static __always_inline void copy_mac(unsigned char *dst, const unsigned char *sr
 }
 
 /* True when forwarding would let the TTL / hop limit reach zero: the kernel must answer. */
-static __always_inline int hop_expires(const struct packet *pkt)
+static __always_inline bool hop_expires(const struct packet *pkt, const int family)
 {
-	if (pkt->kind == PARSE_IPV4)
+	if (family == AF_INET)
 		return pkt->ip4->ttl <= 1;
-	if (pkt->kind == PARSE_IPV6)
-		return pkt->ip6->hop_limit <= 1;
-	return 0;
+	return pkt->ip6->hop_limit <= 1;
 }
 
-static __always_inline void decrement_hop(struct packet *pkt)
+static __always_inline void decrement_hop(struct packet *pkt, const int family)
 {
-	if (pkt->kind == PARSE_IPV4)
+	if (family == AF_INET)
 		ipv4_decrement_ttl(pkt->ip4);
-	else if (pkt->kind == PARSE_IPV6)
+	else
 		ipv6_decrement_hop_limit(pkt->ip6);
 }
 

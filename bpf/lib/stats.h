@@ -35,7 +35,7 @@ static __always_inline void count_in(void *map, __u32 slot, struct xdp_md *ctx)
 	}
 }
 
-/* Every program's entry point ends with `return count_action(ctx, decision)`. */
+/* Every program's entry point is `return count_action(ctx, decision)`: one count per packet. */
 static __always_inline int count_action(struct xdp_md *ctx, int action)
 {
 	count_in(&action_stats, action, ctx);
