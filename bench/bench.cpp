@@ -926,6 +926,6 @@ int main(int argc, char** argv)
 		std::fprintf(stderr, "xdpfwd_bench: %s\n", e.what());
 		if (smoke)
 			std::printf("[doctest] test cases: 1 | 0 passed | 1 failed | 0 skipped\n");
-		return bench::stop_signal ? 128 + bench::stop_signal : 1;
+		return bench::stop_signal() ? 128 + bench::stop_signal() : 1;
 	}
 }

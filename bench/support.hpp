@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// What the benchmark needs around xdpfwd: shell commands, a stop flag set by SIGINT/SIGTERM,
-// namespaces that are removed on every way out, and owners for skeletons and attachments that
-// live in another namespace.
+// What the benchmark needs around xdpfwd: a stop flag set by SIGINT/SIGTERM, namespaces that are
+// removed on every way out (both from the test-support library), and owners for skeletons and
+// attachments that live in another namespace.
 #pragma once
 
 #include <fcntl.h>
@@ -22,147 +22,44 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
-#include "shell.hpp" // tests/support: commands and the stale-namespace sweep
+#include "support/netns.hpp"
 
 namespace bench {
 
 // ---- stopping ----------------------------------------------------------------------------------
 
-/// Set by the first SIGINT/SIGTERM/SIGHUP; the benchmark checks it between steps, and a running
-/// BPF_PROG_RUN returns EINTR. A second signal cleans up from the handler and exits at once.
-inline volatile sig_atomic_t stop_signal = 0;
+/// The first SIGINT/SIGTERM/SIGHUP (see support/cleanup.hpp): the benchmark checks it between
+/// steps, and a running BPF_PROG_RUN returns EINTR. A second signal removes the namespaces and
+/// ends the process at once.
+using xdpfwd::test::stop_signal;
 
 struct Interrupted : std::runtime_error {
-	Interrupted() : std::runtime_error("interrupted by signal " + std::to_string(stop_signal)) {}
+	Interrupted() : std::runtime_error("interrupted by signal " + std::to_string(stop_signal())) {}
 };
 
 inline void check_stop()
 {
-	if (stop_signal)
+	if (stop_signal())
 		throw Interrupted();
 }
 
-// ---- shell ---------------------------------------------------------------------------------------
+// ---- shell and namespaces ------------------------------------------------------------------------
 
+using xdpfwd::test::must;
+using xdpfwd::test::Netns;
 using xdpfwd::test::output;
 
-/// Runs a command that must succeed; throws with its output otherwise.
-inline void must(const std::string& command)
-{
-	int status = 0;
-	const std::string text = output(command, &status);
-	check_stop();
-	if (status != 0)
-		throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command + "\n" + text);
-}
-
-inline void quiet(const std::string& command) { (void)std::system((command + " >/dev/null 2>&1").c_str()); }
-
-// ---- namespaces ----------------------------------------------------------------------------------
-
-inline constexpr const char* netns_prefix = "xfwdb-";
-
-namespace detail {
-
-// What the signal handler may touch: fixed arrays, filled before the namespace exists.
-inline constexpr int max_namespaces = 16;
-inline char ip_path[256] = "";
-inline char names[max_namespaces][64];
-inline volatile sig_atomic_t used[max_namespaces];
-
-/// Async-signal-safe: fork + execve of `ip netns del NAME`, waited for.
-inline void delete_from_handler(const char* name)
-{
-	const pid_t pid = ::fork();
-	if (pid == 0) {
-		char arg0[] = "ip", arg1[] = "netns", arg2[] = "del";
-		char* argv[] = {arg0, arg1, arg2, const_cast<char*>(name), nullptr};
-		char* envp[] = {nullptr};
-		const int null = ::open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			::dup2(null, 1);
-			::dup2(null, 2);
-		}
-		::execve(ip_path, argv, envp);
-		::_exit(127);
-	}
-	if (pid > 0) {
-		int status = 0;
-		::waitpid(pid, &status, 0);
-	}
-}
-
-extern "C" inline void on_stop_signal(int sig)
-{
-	if (!stop_signal) {
-		stop_signal = sig;
-		return;
-	}
-	for (int i = 0; i < max_namespaces; ++i)
-		if (used[i])
-			delete_from_handler(names[i]);
-	::_exit(128 + sig);
-}
-
-} // namespace detail
-
-/// Installs the handlers (without SA_RESTART, so that blocking calls return EINTR), finds `ip`,
-/// and removes namespaces that earlier runs left when they were killed (their pid is gone).
+/// Installs the signal handling and removes namespaces that earlier runs left when they were
+/// killed (their pid is gone).
 inline void prepare_process()
 {
-	const std::string ip = output("command -v ip");
-	std::snprintf(detail::ip_path, sizeof(detail::ip_path), "%s", ip.substr(0, ip.find('\n')).c_str());
-	struct sigaction action{};
-	action.sa_handler = detail::on_stop_signal;
-	sigemptyset(&action.sa_mask);
-	for (int sig : {SIGINT, SIGTERM, SIGHUP})
-		::sigaction(sig, &action, nullptr);
-
-	xdpfwd::test::sweep_stale_namespaces(netns_prefix, [](const std::string& name) {
-		std::fprintf(stderr, "bench: removing namespace %s left by a run that died\n", name.c_str());
-	});
+	xdpfwd::test::prepare_process({.netns_prefix = "xfwdb-",
+				       .on_signal = xdpfwd::test::OnSignal::stop_then_clean_up,
+				       .on_stale = [](const std::string& name) {
+					       std::fprintf(stderr, "bench: removing namespace %s left by a run that died\n",
+							    name.c_str());
+				       }});
 }
-
-/// A network namespace xfwdb-<pid>-<role> with loopback up; deleted when destroyed, by the
-/// signal handler, or (after SIGKILL) by the next run's prepare_process().
-class Netns {
-public:
-	explicit Netns(const std::string& role) : name_(std::string(netns_prefix) + std::to_string(::getpid()) + "-" + role)
-	{
-		for (slot_ = 0; slot_ < detail::max_namespaces && detail::used[slot_]; ++slot_) {
-		}
-		if (slot_ == detail::max_namespaces || name_.size() >= sizeof(detail::names[0]))
-			throw std::runtime_error("too many benchmark namespaces");
-		std::snprintf(detail::names[slot_], sizeof(detail::names[0]), "%s", name_.c_str());
-		detail::used[slot_] = 1;
-		try {
-			must("ip netns add " + name_);
-			must(ip("link set lo up"));
-		} catch (...) {
-			release();
-			throw;
-		}
-	}
-	Netns(const Netns&) = delete;
-	Netns& operator=(const Netns&) = delete;
-	~Netns() { release(); }
-
-	[[nodiscard]] const std::string& name() const { return name_; }
-	[[nodiscard]] std::string ip(const std::string& args) const { return "ip -n " + name_ + " " + args; }
-	[[nodiscard]] std::string exec(const std::string& command) const { return "ip netns exec " + name_ + " " + command; }
-
-private:
-	void release() noexcept
-	{
-		if (!detail::used[slot_])
-			return;
-		quiet("ip netns del " + name_);
-		detail::used[slot_] = 0;
-	}
-
-	std::string name_;
-	int slot_ = 0;
-};
 
 // ---- BPF objects ---------------------------------------------------------------------------------
 

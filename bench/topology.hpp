@@ -122,7 +122,7 @@ private:
 		if (!pipe)
 			throw std::runtime_error("popen failed: " + command);
 		char line[128];
-		for (unsigned i = 0; i < count && !stop_signal; ++i) {
+		for (unsigned i = 0; i < count && !stop_signal(); ++i) {
 			const unsigned bits = bench_route_bits(i);
 			std::snprintf(line, sizeof(line), "route add 2001:db8:%x:%x::/%u via %s dev rout\n", bits >> 16,
 				      bits & 0xffff, bench_route_len(i), sink_ip6);

@@ -4,7 +4,6 @@
 
 #include <linux/capability.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -12,8 +11,10 @@
 #include <xdpfwd/xdpfwd.hpp>
 
 #include "support/netns.hpp"
+#include "support/process.hpp"
 
 using namespace xdpfwd;
+using test::in_child;
 using test::must;
 using test::Netns;
 
@@ -37,17 +38,6 @@ int errno_of(auto&& action)
 		return e.code().value();
 	}
 	return 0;
-}
-
-// Runs `body` in a child process and returns its exit status (body returns the status).
-int in_child(auto&& body)
-{
-	const pid_t pid = ::fork();
-	if (pid == 0)
-		::_exit(body());
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 } // namespace

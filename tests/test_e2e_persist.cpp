@@ -5,15 +5,13 @@
 
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/process.hpp"
 #include "support/roles.hpp"
 #include "support/scenario.hpp"
 
@@ -21,47 +19,6 @@ using namespace xdpfwd;
 using namespace xdpfwd::test;
 
 namespace {
-
-// Runs `body` in a forked child and returns its exit status (what body returns; 99 if it threw).
-// The child leaves with _exit: no atexit handler of the test process (which deletes the
-// namespaces) runs there, but body's own locals are destroyed as usual.
-int in_child(auto&& body)
-{
-	std::fflush(nullptr);
-	const pid_t pid = ::fork();
-	if (pid == 0) {
-		int status = 99;
-		try {
-			status = body();
-		} catch (const std::exception& e) {
-			std::fprintf(stderr, "child: %s\n", e.what());
-		}
-		std::fflush(nullptr);
-		::_exit(status);
-	}
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// True when a bpf filesystem is mounted at /sys/fs/bpf in this process's mount namespace.
-bool bpffs_mounted()
-{
-	std::ifstream mounts("/proc/self/mounts");
-	std::string device, where, type, rest;
-	while (mounts >> device >> where >> type && std::getline(mounts, rest))
-		if (where == "/sys/fs/bpf" && type == "bpf")
-			return true;
-	return false;
-}
-
-std::string self_exe()
-{
-	char path[4096] = {};
-	const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-	REQUIRE(n > 0);
-	return std::string(path, static_cast<std::size_t>(n));
-}
 
 void check_found_and_detached(const Scenario& s, unsigned uno_port, unsigned dos_port, const char* name, auto&& find)
 {

@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/checks.hpp"
 #include "support/netns.hpp"
-#include "support/prog_run.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
