@@ -386,14 +386,11 @@ public:
 		const Router& main = topo.routers().front();
 		xdpfwd::NetnsScope scope(main.ns->name());
 		const unsigned rout = xdpfwd::ifindex_of("rout");
-		xdpfwd::DevMap(xdpfwd::UniqueFd(xdpfwd::check(::dup(bpf_map__fd(bare_devmap->maps.tx_ports)),
-							      [] { return std::string("dup map fd"); })),
-			       "tx_ports")
-		    .set(rout, rout);
+		xdpfwd::DevMap(bare_devmap_program, "tx_ports").set(rout, rout);
 		static_fwd.emplace(xdpfwd::StaticRoute{rout, sink_mac, rout_mac});
 		map_fwd.set_route("rin", xdpfwd::MapRoute{rout, sink_mac, rout_mac});
-		fib_full.ports().set(rout, rout);
-		fib_direct.ports().set(rout, rout);
+		fib_full.enable_egress(rout);
+		fib_direct.enable_egress(rout);
 	}
 
 	/// Loads and attaches the forwarder of each FIB-scale router (after its routes are in).
@@ -405,7 +402,7 @@ public:
 			xdpfwd::NetnsScope scope(r.ns->name());
 			auto fib = std::make_unique<xdpfwd::FibForwarder>(xdpfwd::FibLookup::full);
 			const unsigned rout = xdpfwd::ifindex_of("rout");
-			fib->ports().set(rout, rout);
+			fib->enable_egress(rout);
 			attachments_.push_back(std::make_unique<ScopedAttachment>(*r.ns, fib->program(), "rin", xdpfwd::AttachMode::native));
 			scale_fib.push_back(std::move(fib));
 		}

@@ -2,7 +2,6 @@
 // waiting for SIGINT/SIGTERM or a deadline, and printing a program's counters.
 #pragma once
 
-#include <bpf/libbpf.h>
 #include <signal.h>
 
 #include <cerrno>
@@ -44,8 +43,7 @@ inline Options parse(int argc, char** argv, const std::set<std::string>& known =
 			options.args.push_back(arg);
 		}
 	}
-	if (!options.has("--verbose"))
-		libbpf_set_print(nullptr);
+	xdpfwd::set_libbpf_log(options.has("--verbose") ? xdpfwd::LibbpfLog::to_stderr : xdpfwd::LibbpfLog::off);
 	return options;
 }
 

@@ -20,7 +20,7 @@ int main(int argc, char** argv)
 	try {
 		const unsigned port = xdpfwd::ifindex_of(name);
 		auto attached = xdpfwd::find_attached(port);
-		const bool ours = attached && attached->program.name() == XDPFWD_PROG_PASS;
+		const bool ours = attached && attached->kind == xdpfwd::ForwarderKind::pass;
 
 		if (options.has("--detach")) {
 			if (!ours) {

@@ -87,7 +87,7 @@ TEST_CASE("DevMap works with ifindex keys and values above 64 and 65535")
 	must(ns.ip("link add name big0 index 70000 type veth peer name big1 index 100"));
 	const auto scope = ns.enter();
 	FibForwarder fib;
-	DevMap& ports = fib.ports();
+	DevMap ports(fib.program(), XDPFWD_MAP_TX_PORTS);
 	ports.set(70000, 100);
 	ports.set(100, 70000);
 	ports.set(65536, 70000);
@@ -215,7 +215,7 @@ TEST_CASE("a veth redirect target whose peer has no XDP program is reported")
 	CHECK_NOTHROW(check_redirect_target(ifindex_of("out0")));
 	FibForwarder fib;
 	fib.add_port("out0");
-	CHECK(fib.ports().get(ifindex_of("out0")) == ifindex_of("out0"));
+	CHECK(fib.is_egress("out0"));
 }
 
 TEST_CASE("without privileges, loading fails with EPERM and names the capabilities")
@@ -252,7 +252,7 @@ TEST_CASE("a direct-lookup fib forwarder refuses a namespace with IPv4 policy ru
 	CHECK(errno_of([&] { direct.add_port("ru0", {}, false); }) == EINVAL);
 	CHECK(message_of([&] { direct.add_port("ru0", {}, false); }).find("ip rule") != std::string::npos);
 	CHECK_FALSE(find_attached(ifindex_of("ru0"))); // nothing half-done
-	CHECK_FALSE(direct.ports().get(ifindex_of("ru0")));
+	CHECK_FALSE(direct.is_egress("ru0"));
 	FibForwarder full(FibLookup::full);
 	CHECK_NOTHROW(full.add_port("ru0", {}, false));
 }
@@ -268,7 +268,7 @@ TEST_CASE("a forwarder found by interface can add a port where it already runs")
 	}
 	FibForwarder found = FibForwarder::attached_to("rd0");
 	CHECK_NOTHROW(found.add_port("rd0", {}, false)); // same program: nothing to replace
-	CHECK(found.ports().get(ifindex_of("rd0")));
+	CHECK(found.is_egress("rd0"));
 	found.add_port("rd1", {}, false);
 	CHECK(find_attached(ifindex_of("rd1"))->program.id() == found.program().id());
 	CHECK(found.remove_port("rd0"));

@@ -64,8 +64,8 @@ void check_fib_scenario(FibLookup lookup, const std::string& label)
 		forwarder.add_port("uno");
 		forwarder.add_port("dos");
 		CHECK(forwarder.lookup() == lookup);
-		CHECK(forwarder.ports().get(uno_port) == uno_port);
-		CHECK(forwarder.ports().get(dos_port) == dos_port);
+		CHECK(forwarder.is_egress(uno_port));
+		CHECK(forwarder.is_egress(dos_port));
 		for (const unsigned port : {uno_port, dos_port}) {
 			const auto attached = find_attached(port);
 			REQUIRE(attached);
@@ -115,14 +115,14 @@ void check_fib_scenario(FibLookup lookup, const std::string& label)
 		CHECK(resolved.kernel_forwarded == 0);
 
 		// a port taken out of tx_ports may no longer be an egress: the kernel forwards there
-		CHECK(forwarder.ports().erase(uno_port));
+		CHECK(forwarder.disable_egress(uno_port));
 		const Observed disabled = ping_through(s, s.dos, s.uno, Family::v6, &stats);
 		report(label + " uno not in tx_ports, ping dos->uno IPv6: " + disabled.describe());
 		CHECK(disabled.arrived == 3);
 		CHECK(disabled.kernel_forwarded == 3); // the requests; the replies still leave on dos in XDP
 		CHECK(disabled.redirects >= 3);
 		CHECK(disabled.delta(Reason::port_disabled) >= 3);
-		forwarder.ports().set(uno_port, uno_port);
+		forwarder.enable_egress(uno_port);
 	}
 
 	{

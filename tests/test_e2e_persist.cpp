@@ -143,11 +143,11 @@ XDPFWD_TEST_ROLE("fib-finder")
 		return fail("the found forwarder does not use direct lookups");
 	if (FibForwarder::attached_to("dos").program().id() != found.program().id())
 		return fail("uno and dos run different programs");
-	if (!found.ports().entries().empty())
+	if (!found.egress_ports().empty())
 		return fail("ports were enabled before this process ran");
 	for (const char* port : {"uno", "dos"})
-		found.ports().set(ifindex_of(port), ifindex_of(port));
-	if (found.ports().entries().size() != 2)
+		found.enable_egress(port);
+	if (found.egress_ports().size() != 2)
 		return fail("the two ports did not stick");
 	std::printf("fib-finder: enabled uno and dos in program %u\n", found.program().id());
 	return 0;
@@ -191,8 +191,8 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 			const auto in_router = s.router.enter();
 			const FibForwarder found = FibForwarder::attached_to("dos");
 			CHECK(found.lookup() == FibLookup::direct);
-			CHECK(found.ports().get(uno_port) == uno_port);
-			CHECK(found.ports().get(dos_port) == dos_port);
+			CHECK(found.is_egress(uno_port));
+			CHECK(found.is_egress(dos_port));
 			return found.stats();
 		}();
 		const StatsSnapshot start = stats.snapshot();

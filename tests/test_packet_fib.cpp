@@ -63,9 +63,9 @@ struct Router {
 		const auto scope = router.enter();
 		r0 = ifindex_of("r0");
 		r1 = ifindex_of("r1");
-		fib.ports().set(r0, r0);
+		fib.enable_egress(r0);
 		if (enable_r1)
-			fib.ports().set(r1, r1);
+			fib.enable_egress(r1);
 	}
 
 	[[nodiscard]] const Program& program() const { return fib.program(); }
@@ -187,7 +187,7 @@ TEST_CASE("fib: an egress port not in tx_ports is left to the kernel, unmodified
 		check_verdict(net.program(), net.r0, ipv6_to("2001:db8:2::2"), XdpAction::pass, reasons);
 
 		// enabling the port is all it takes
-		net.fib.ports().set(net.r1, net.r1);
+		net.fib.enable_egress(net.r1);
 		check_forwarded(net.program(), net.r0, ipv4_to("198.51.100.2"), next_hop_mac, r1_mac,
 				{Reason::fib_success});
 	});

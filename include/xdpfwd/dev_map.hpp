@@ -1,25 +1,26 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
-#include <bpf/bpf.h>
 #include <linux/bpf.h>
+#include <net/if.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
+#include "bpf_map.hpp"
 #include "error.hpp"
 #include "interface.hpp"
-#include "unique_fd.hpp"
+#include "program.hpp"
 
 namespace xdpfwd {
 
-/// A typed view over a BPF devmap (hash-keyed, so any ifindex works as a key): key → egress
-/// ifindex. Owns the map fd. Throws Error naming the map, key and interface: ENODEV when the
-/// egress does not exist, E2BIG when the map is full.
+/// A BPF devmap (hash-keyed, so any ifindex works as a key): key → egress ifindex, the target of
+/// bpf_redirect_map. Owns the map fd. Throws Error naming the map, key and interface: ENODEV
+/// when the egress does not exist, E2BIG when the map is full.
 class DevMap {
 public:
 	struct Entry {
@@ -28,7 +29,9 @@ public:
 		friend bool operator==(const Entry&, const Entry&) = default;
 	};
 
-	DevMap(UniqueFd fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
+	explicit DevMap(BpfMap<std::uint32_t, bpf_devmap_val> map) : map_(std::move(map)) {}
+	/// The devmap called `name` of `program`.
+	DevMap(const Program& program, std::string_view name) : map_(program.map<std::uint32_t, bpf_devmap_val>(name)) {}
 
 	/// Redirects through `key` go to `ifindex`.
 	void set(std::uint32_t key, unsigned ifindex)
@@ -36,57 +39,39 @@ public:
 		bpf_devmap_val value{};
 		value.ifindex = ifindex;
 		value.bpf_prog.fd = -1; // no devmap egress program
-		int rc = bpf_map_update_elem(fd_.get(), &key, &value, BPF_ANY);
-		char name[IF_NAMESIZE];
-		if (rc == -EINVAL && !::if_indextoname(ifindex, name))
-			rc = -ENODEV; // the kernel says EINVAL for an egress that does not exist
-		check(rc, [&] {
-			return "set " + name_ + "[" + std::to_string(key) + "] to " + describe_interface(ifindex);
-		});
+		try {
+			map_.set(key, value);
+		} catch (const Error& e) {
+			char name[IF_NAMESIZE];
+			// the kernel says EINVAL for an egress that does not exist
+			const int err = e.code().value() == EINVAL && !::if_indextoname(ifindex, name) ? ENODEV : e.code().value();
+			throw Error(err, "set " + map_.where(key) + " to " + describe_interface(ifindex));
+		}
 	}
 
-	/// Returns false when `key` was not there.
-	bool erase(std::uint32_t key)
-	{
-		const int rc = bpf_map_delete_elem(fd_.get(), &key);
-		if (rc == -ENOENT)
-			return false;
-		check(rc, [&] { return "erase " + name_ + "[" + std::to_string(key) + "]"; });
-		return true;
-	}
+	/// False when `key` was not there.
+	bool erase(std::uint32_t key) { return map_.erase(key); }
 
 	[[nodiscard]] std::optional<unsigned> get(std::uint32_t key) const
 	{
-		bpf_devmap_val value{};
-		const int rc = bpf_map_lookup_elem(fd_.get(), &key, &value);
-		if (rc == -ENOENT)
-			return std::nullopt;
-		check(rc, [&] { return "read " + name_ + "[" + std::to_string(key) + "]"; });
-		return value.ifindex;
+		const auto value = map_.get(key);
+		return value ? std::optional<unsigned>(value->ifindex) : std::nullopt;
 	}
 
 	/// All entries, in the map's (hash) order.
 	[[nodiscard]] std::vector<Entry> entries() const
 	{
 		std::vector<Entry> result;
-		std::uint32_t key = 0;
-		const void* previous = nullptr;
-		std::uint32_t next = 0;
-		while (bpf_map_get_next_key(fd_.get(), previous, &next) == 0) {
-			if (const auto ifindex = get(next))
-				result.push_back({next, *ifindex});
-			key = next;
-			previous = &key;
-		}
+		for (const auto& [key, value] : map_.entries())
+			result.push_back({key, value.ifindex});
 		return result;
 	}
 
-	[[nodiscard]] int fd() const noexcept { return fd_.get(); }
-	[[nodiscard]] const std::string& name() const noexcept { return name_; }
+	[[nodiscard]] int fd() const noexcept { return map_.fd(); }
+	[[nodiscard]] const std::string& name() const noexcept { return map_.name(); }
 
 private:
-	UniqueFd fd_;
-	std::string name_;
+	BpfMap<std::uint32_t, bpf_devmap_val> map_;
 };
 
 } // namespace xdpfwd

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
-#include <bpf/bpf.h>
-
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "abi.h"
 #include "dev_map.hpp"
 #include "forwarder.hpp"
 #include "policy_rules.hpp"
 #include "redirect_target.hpp"
+#include "rodata.hpp"
 #include "xdpfwd_fib.skel.h"
 
 namespace xdpfwd {
@@ -32,7 +33,7 @@ public:
 	}
 
 	/// The fib forwarder some process attached to `port`, to add ports or read its state.
-	static FibForwarder attached_to(Interface port) { return FibForwarder(attached_program(port, XDPFWD_PROG_FIB)); }
+	static FibForwarder attached_to(Interface port) { return FibForwarder(attached_program(port, ForwarderKind::fib)); }
 
 	/// Forwards what arrives on `port` and lets routes send traffic out of it.
 	void add_port(Interface port, AttachOptions options = {}, bool check_veth_peer = true)
@@ -44,40 +45,50 @@ public:
 				    "FibLookup::full");
 		if (check_veth_peer)
 			check_redirect_target(port.ifindex());
-		const bool was_enabled = ports_.get(port.ifindex()).has_value();
-		ports_.set(port.ifindex(), port.ifindex());
+		const bool was_enabled = is_egress(port);
+		enable_egress(port);
 		try {
 			attach(port, options);
 		} catch (...) {
 			if (!was_enabled)
-				ports_.erase(port.ifindex());
+				disable_egress(port);
 			throw;
 		}
 	}
 
+	/// Detaches from `port` and stops routes from egressing there.
 	bool remove_port(Interface port)
 	{
-		const bool disabled = ports_.erase(port.ifindex());
+		const bool disabled = disable_egress(port);
 		return detach(port) || disabled;
 	}
 
-	/// Egress ports: routes through an interface not in here are left to the kernel.
-	[[nodiscard]] DevMap& ports() noexcept { return ports_; }
-	[[nodiscard]] const DevMap& ports() const noexcept { return ports_; }
+	/// Lets routes send traffic out of `port` (add_port does this; a port the program does not
+	/// run on may be an egress too, when its peer can receive redirects). Throws Error(ENODEV).
+	void enable_egress(Interface port) { ports_.set(port.ifindex(), port.ifindex()); }
+	/// Routes through `port` go to the kernel again; false when it was no egress.
+	bool disable_egress(Interface port) { return ports_.erase(port.ifindex()); }
+	[[nodiscard]] bool is_egress(Interface port) const { return ports_.get(port.ifindex()).has_value(); }
+	/// Every egress port's ifindex, in ascending order.
+	[[nodiscard]] std::vector<unsigned> egress_ports() const
+	{
+		std::vector<unsigned> result;
+		for (const auto& entry : ports_.entries())
+			result.push_back(entry.ifindex);
+		std::sort(result.begin(), result.end());
+		return result;
+	}
 
 	[[nodiscard]] FibLookup lookup() const
 	{
 		// read back from the program's frozen .rodata, so it holds for attached_to() too
-		const UniqueFd rodata = program().map(".rodata");
-		xdpfwd_fib::xdpfwd_fib__rodata value{};
-		const std::uint32_t key = 0;
-		check(bpf_map_lookup_elem(rodata.get(), &key, &value), [] { return std::string("read fib lookup mode"); });
-		return value.direct_lookup ? FibLookup::direct : FibLookup::full;
+		return read_rodata<xdpfwd_fib::xdpfwd_fib__rodata>(program()).direct_lookup ? FibLookup::direct : FibLookup::full;
 	}
 
 private:
+	friend detail::Adopt;
 	explicit FibForwarder(Program program)
-	    : Forwarder(std::move(program)), ports_(this->program().map(XDPFWD_MAP_TX_PORTS), XDPFWD_MAP_TX_PORTS)
+	    : Forwarder(std::move(program)), ports_(this->program(), XDPFWD_MAP_TX_PORTS)
 	{
 	}
 

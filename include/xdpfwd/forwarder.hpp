@@ -11,6 +11,14 @@
 
 namespace xdpfwd {
 
+namespace detail {
+/// Builds a forwarder class around a program already known to be of its kind (find_forwarder).
+struct Adopt {
+	template <class F>
+	static F program(Program program) { return F(std::move(program)); }
+};
+} // namespace detail
+
 /// What every mode shares: one loaded program, its attachments to interfaces, its counters.
 /// Owns the attachments (each detached on destruction unless persistent or persist() was
 /// called); a forwarder found with attached_to() owns none but can still detach by interface.
@@ -57,15 +65,18 @@ public:
 protected:
 	explicit Forwarder(Program program) : program_(std::move(program)) {}
 
-	/// The program attached to `port` if it is an xdpfwd program named `expected`.
-	static Program attached_program(Interface port, const char* expected)
+	/// The program attached to `port` if it is xdpfwd's `expected` kind. Throws Error: ENOENT
+	/// (nothing attached), EINVAL (another program; the message names it).
+	static Program attached_program(Interface port, ForwarderKind expected)
 	{
 		auto attached = find_attached(port.ifindex());
 		if (!attached)
 			throw Error(ENOENT, "find xdpfwd program on " + describe_interface(port.ifindex()), "no XDP program is attached");
-		if (attached->program.name() != expected)
-			throw Error(EINVAL, "find " + std::string(expected) + " on " + describe_interface(port.ifindex()),
-				    "the attached program is " + attached->program.name());
+		if (attached->kind != expected)
+			throw Error(EINVAL, "find xdpfwd's " + std::string(to_string(expected)) + " program on " +
+						describe_interface(port.ifindex()),
+				    "the attached program is " + attached->program.name() + " (id " +
+					std::to_string(attached->program.id()) + ")");
 		return std::move(attached->program);
 	}
 

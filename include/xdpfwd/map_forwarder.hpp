@@ -33,7 +33,7 @@ public:
 	MapForwarder() : MapForwarder(load_skeleton<xdpfwd_map>(XDPFWD_PROG_MAP)) {}
 
 	/// The map forwarder some process attached to `port` (persistently), to change its routes.
-	static MapForwarder attached_to(Interface port) { return MapForwarder(attached_program(port, XDPFWD_PROG_MAP)); }
+	static MapForwarder attached_to(Interface port) { return MapForwarder(attached_program(port, ForwarderKind::map)); }
 
 	/// Attaches to `ingress` and routes it (the usual one-step set-up).
 	void add_port(Interface ingress, const MapRoute& route, AttachOptions options = {}, bool check_veth_peer = true)
@@ -59,16 +59,18 @@ public:
 		const std::uint32_t key = ingress.ifindex();
 		if (check_veth_peer)
 			check_redirect_target(route.egress);
-		const auto previous = this->route(ingress);
+		const auto previous = macs_.get(key);
 		// MACs first: the program redirects only once the devmap entry exists
-		check(set_macs(key, route), [&] { return "set MACs for " + describe_interface(key); });
+		macs_.set(key, to_macs(route));
 		try {
 			ports_.set(key, route.egress);
-		} catch (...) {
-			if (previous)
-				set_macs(key, *previous);
-			else
-				bpf_map_delete_elem(macs_.get(), &key);
+		} catch (const Error& e) {
+			undo(e, [&] {
+				if (previous)
+					macs_.set(key, *previous);
+				else
+					macs_.erase(key);
+			});
 			throw;
 		}
 	}
@@ -77,8 +79,8 @@ public:
 	bool remove_route(Interface ingress)
 	{
 		const std::uint32_t key = ingress.ifindex();
-		const bool had_port = ports_.erase(key);
-		const bool had_macs = bpf_map_delete_elem(macs_.get(), &key) == 0;
+		const bool had_port = ports_.erase(key); // the devmap first: no redirect without MACs
+		const bool had_macs = macs_.erase(key);
 		return had_port || had_macs;
 	}
 
@@ -86,12 +88,12 @@ public:
 	{
 		const std::uint32_t key = ingress.ifindex();
 		const auto egress = ports_.get(key);
-		xdpfwd_macs macs{};
-		if (!egress || bpf_map_lookup_elem(macs_.get(), &key, &macs) != 0)
+		const auto macs = egress ? macs_.get(key) : std::nullopt;
+		if (!macs)
 			return std::nullopt;
 		MapRoute route{*egress, {}, {}};
-		std::copy(std::begin(macs.dst), std::end(macs.dst), route.dst_mac.bytes.begin());
-		std::copy(std::begin(macs.src), std::end(macs.src), route.src_mac.bytes.begin());
+		std::copy(std::begin(macs->dst), std::end(macs->dst), route.dst_mac.bytes.begin());
+		std::copy(std::begin(macs->src), std::end(macs->src), route.src_mac.bytes.begin());
 		return route;
 	}
 
@@ -108,22 +110,36 @@ public:
 	[[nodiscard]] const DevMap& ports() const noexcept { return ports_; }
 
 private:
+	friend detail::Adopt;
 	explicit MapForwarder(Program program)
-	    : Forwarder(std::move(program)), ports_(this->program().map(XDPFWD_MAP_TX_PORTS), XDPFWD_MAP_TX_PORTS),
-	      macs_(this->program().map(XDPFWD_MAP_PORT_MACS))
+	    : Forwarder(std::move(program)), ports_(this->program(), XDPFWD_MAP_TX_PORTS),
+	      macs_(this->program().map<std::uint32_t, xdpfwd_macs>(XDPFWD_MAP_PORT_MACS))
 	{
 	}
 
-	int set_macs(std::uint32_t key, const MapRoute& route)
+	static xdpfwd_macs to_macs(const MapRoute& route)
 	{
 		xdpfwd_macs macs{};
 		std::copy(route.dst_mac.bytes.begin(), route.dst_mac.bytes.end(), macs.dst);
 		std::copy(route.src_mac.bytes.begin(), route.src_mac.bytes.end(), macs.src);
-		return bpf_map_update_elem(macs_.get(), &key, &macs, BPF_ANY);
+		return macs;
+	}
+
+	// Restores what a refused change touched; if that fails too, the error says so, since the
+	// route is then neither the old one nor the new one.
+	template <class Restore>
+	static void undo(const Error& failure, Restore&& restore)
+	{
+		try {
+			restore();
+		} catch (const Error& also) {
+			throw Error(failure.code().value(), failure.context(),
+				    std::string("restoring the previous route failed too: ") + also.what());
+		}
 	}
 
 	DevMap ports_;
-	UniqueFd macs_;
+	BpfMap<std::uint32_t, xdpfwd_macs> macs_;
 };
 
 } // namespace xdpfwd

@@ -7,10 +7,18 @@
 namespace xdpfwd {
 
 /// XDP_PASS with counters: what a veth peer needs so that frames redirected into the veth are
-/// accepted. Attach it to the peer, in the peer's namespace (see NetnsScope).
+/// accepted (unless the peer has GRO on). Attach it to the peer, in the peer's namespace (see
+/// NetnsScope).
 class PassProgram : public Forwarder {
 public:
 	PassProgram() : Forwarder(load_skeleton<xdpfwd_pass>(XDPFWD_PROG_PASS)) {}
+
+	/// The pass program some process attached to `port`, to read its counters or detach it.
+	static PassProgram attached_to(Interface port) { return PassProgram(attached_program(port, ForwarderKind::pass)); }
+
+private:
+	friend detail::Adopt;
+	explicit PassProgram(Program program) : Forwarder(std::move(program)) {}
 };
 
 } // namespace xdpfwd

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -11,14 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "bpf_map.hpp"
 #include "error.hpp"
 #include "unique_fd.hpp"
 
 namespace xdpfwd {
 
-/// A loaded BPF program: owns its fd, knows its kernel name and id, and finds its maps by name.
-/// It comes from load_skeleton() in the process that loads it, or from Program::from_id() (see
-/// find_attached()) in any other; the maps it hands out stay valid as long as their fds are open.
+/// A loaded BPF program: owns its fd and one fd per map it uses (opened once, by id), knows its
+/// kernel name and id, and hands out its maps by name, typed. It comes from load_skeleton() in
+/// the process that loads it, or from Program::from_id() (see find_attached()) in any other.
+/// Throws Error: ENOENT for a map the program does not use, EPERM without privileges.
 class Program {
 public:
 	explicit Program(UniqueFd fd) : fd_(std::move(fd))
@@ -28,16 +31,18 @@ public:
 		check(bpf_obj_get_info_by_fd(fd_.get(), &info, &length), [] { return std::string("read BPF program info"); });
 		id_ = info.id;
 		name_ = info.name;
-		map_ids_.resize(info.nr_map_ids);
-		if (!map_ids_.empty()) {
+		std::vector<std::uint32_t> map_ids(info.nr_map_ids);
+		if (!map_ids.empty()) {
 			info = {};
-			info.nr_map_ids = static_cast<std::uint32_t>(map_ids_.size());
-			info.map_ids = reinterpret_cast<std::uintptr_t>(map_ids_.data());
+			info.nr_map_ids = static_cast<std::uint32_t>(map_ids.size());
+			info.map_ids = reinterpret_cast<std::uintptr_t>(map_ids.data());
 			length = sizeof(info);
 			check(bpf_obj_get_info_by_fd(fd_.get(), &info, &length),
 			      [&] { return "read map ids of BPF program " + name_; });
-			map_ids_.resize(info.nr_map_ids);
+			map_ids.resize(info.nr_map_ids);
 		}
+		for (const std::uint32_t map_id : map_ids)
+			open_map(map_id);
 	}
 
 	/// Opens the program with kernel id `id` (what bpf_xdp_query reports).
@@ -52,44 +57,75 @@ public:
 	[[nodiscard]] std::uint32_t id() const noexcept { return id_; }
 	[[nodiscard]] const std::string& name() const noexcept { return name_; }
 
-	/// A new fd for the program's map called `name` (kernel names are cut at 15 characters,
-	/// and global data maps are named "<object prefix>.rodata" and the like: a name starting
-	/// with '.' matches by suffix). Throws Error(ENOENT) when the program has no such map.
-	[[nodiscard]] UniqueFd map(std::string_view name) const
+	/// Whether the program uses a map called `name` (see raw_map for how names match).
+	[[nodiscard]] bool has_map(std::string_view name) const noexcept { return find(name) != nullptr; }
+
+	/// The fd of the program's map called `name`, valid while this Program lives. Kernel names
+	/// are cut at 15 characters, and global data maps are named "<object prefix>.rodata" and the
+	/// like: a name starting with '.' matches by suffix. Throws Error(ENOENT).
+	[[nodiscard]] int raw_map(std::string_view name) const
 	{
-		UniqueFd found = find_map(name);
-		if (!found)
-			throw Error(ENOENT, "find map \"" + std::string(name) + "\" of BPF program " + name_,
-				    "not an xdpfwd program of the expected mode");
-		return found;
+		if (const Map* map = find(name))
+			return map->fd.get();
+		throw Error(ENOENT, "find map \"" + std::string(name) + "\" of BPF program " + name_,
+			    "not an xdpfwd program of the expected mode");
 	}
 
-	/// Like map(), but an invalid UniqueFd when the program uses no such map.
-	[[nodiscard]] UniqueFd find_map(std::string_view name) const
+	/// The map called `name` as a typed owner of its own fd (see raw_map). Throws Error(ENOENT).
+	template <class Key, class Value>
+	[[nodiscard]] BpfMap<Key, Value> map(std::string_view name) const
 	{
-		for (const std::uint32_t map_id : map_ids_) {
-			const int fd = bpf_map_get_fd_by_id(map_id);
-			if (fd == -ENOENT)
-				continue; // freed meanwhile
-			UniqueFd map_fd(check(fd, [&] { return "open map id " + std::to_string(map_id) + " of BPF program " + name_; }));
-			bpf_map_info info{};
-			std::uint32_t length = sizeof(info);
-			if (bpf_obj_get_info_by_fd(map_fd.get(), &info, &length) != 0)
-				continue;
-			const std::string_view found(info.name);
-			const bool suffix = name.front() == '.' && found.size() >= name.size() &&
-					    found.substr(found.size() - name.size()) == name;
-			if (found == name || suffix)
-				return map_fd;
-		}
-		return {};
+		return BpfMap<Key, Value>(dup_map(name), std::string(name));
+	}
+
+	/// The per-CPU map called `name`, typed (see raw_map). Throws Error(ENOENT).
+	template <class Key, class Value>
+	[[nodiscard]] PerCpuMap<Key, Value> per_cpu_map(std::string_view name) const
+	{
+		return PerCpuMap<Key, Value>(dup_map(name), std::string(name));
 	}
 
 private:
+	struct Map {
+		std::string name;
+		UniqueFd fd;
+	};
+
+	void open_map(std::uint32_t map_id)
+	{
+		const int fd = bpf_map_get_fd_by_id(map_id);
+		if (fd == -ENOENT)
+			return; // freed meanwhile
+		UniqueFd map_fd(check(fd, [&] { return "open map id " + std::to_string(map_id) + " of BPF program " + name_; }));
+		bpf_map_info info{};
+		std::uint32_t length = sizeof(info);
+		check(bpf_obj_get_info_by_fd(map_fd.get(), &info, &length),
+		      [&] { return "read info of map id " + std::to_string(map_id); });
+		maps_.push_back({info.name, std::move(map_fd)});
+	}
+
+	[[nodiscard]] const Map* find(std::string_view name) const noexcept
+	{
+		for (const Map& map : maps_) {
+			const std::string_view found(map.name);
+			const bool suffix = !name.empty() && name.front() == '.' && found.size() >= name.size() &&
+					    found.substr(found.size() - name.size()) == name;
+			if (found == name || suffix)
+				return &map;
+		}
+		return nullptr;
+	}
+
+	[[nodiscard]] UniqueFd dup_map(std::string_view name) const
+	{
+		return UniqueFd(check(::fcntl(raw_map(name), F_DUPFD_CLOEXEC, 0),
+				      [&] { return "duplicate fd of map " + std::string(name); }));
+	}
+
 	UniqueFd fd_;
 	std::uint32_t id_ = 0;
 	std::string name_;
-	std::vector<std::uint32_t> map_ids_;
+	std::vector<Map> maps_;
 };
 
 /// Opens a bpftool skeleton, lets `configure` set read-only data (the only moment it can be

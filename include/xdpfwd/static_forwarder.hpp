@@ -7,6 +7,7 @@
 #include "forwarder.hpp"
 #include "mac_address.hpp"
 #include "redirect_target.hpp"
+#include "rodata.hpp"
 #include "xdpfwd_static.skel.h"
 
 namespace xdpfwd {
@@ -29,7 +30,7 @@ public:
 	/// The static forwarder some process attached to `port`, to read its route or stats.
 	static StaticForwarder attached_to(Interface port)
 	{
-		return StaticForwarder(attached_program(port, XDPFWD_PROG_STATIC));
+		return StaticForwarder(attached_program(port, ForwarderKind::static_));
 	}
 
 	/// Starts forwarding what arrives on `ingress`.
@@ -39,10 +40,7 @@ public:
 	/// The route frozen into the program, read back from its .rodata.
 	[[nodiscard]] StaticRoute route() const
 	{
-		const UniqueFd rodata = program().map(".rodata");
-		xdpfwd_static::xdpfwd_static__rodata value{};
-		const std::uint32_t key = 0;
-		check(bpf_map_lookup_elem(rodata.get(), &key, &value), [] { return std::string("read static route"); });
+		const auto value = read_rodata<xdpfwd_static::xdpfwd_static__rodata>(program());
 		StaticRoute route{value.egress_ifindex, {}, std::nullopt};
 		std::memcpy(route.dst_mac.bytes.data(), value.dst_mac, route.dst_mac.bytes.size());
 		if (value.rewrite_src_mac) {
@@ -53,6 +51,7 @@ public:
 	}
 
 private:
+	friend detail::Adopt;
 	explicit StaticForwarder(Program program) : Forwarder(std::move(program)) {}
 
 	static Program load(const StaticRoute& route)

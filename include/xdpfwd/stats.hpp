@@ -1,25 +1,29 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+#include <linux/bpf.h>
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "abi.h"
+#include "bpf_map.hpp"
 #include "error.hpp"
 #include "program.hpp"
-#include "unique_fd.hpp"
 
 namespace xdpfwd {
 
 enum class XdpAction : std::uint32_t { aborted = 0, drop = 1, pass = 2, tx = 3, redirect = 4 };
 inline constexpr std::size_t xdp_action_count = 5;
+// the BPF programs count into the slot of the action they return
+static_assert(static_cast<int>(XdpAction::aborted) == XDP_ABORTED && static_cast<int>(XdpAction::drop) == XDP_DROP &&
+	      static_cast<int>(XdpAction::pass) == XDP_PASS && static_cast<int>(XdpAction::tx) == XDP_TX &&
+	      static_cast<int>(XdpAction::redirect) == XDP_REDIRECT && xdp_action_count <= XDPFWD_ACTION_SLOTS);
 
 inline std::string_view to_string(XdpAction action)
 {
@@ -50,6 +54,7 @@ enum class Reason : std::uint32_t {
 	vlan = XDPFWD_REASON_VLAN,
 };
 inline constexpr std::size_t reason_count = XDPFWD_REASON_COUNT;
+static_assert(reason_count <= XDPFWD_REASON_SLOTS);
 
 inline std::string_view to_string(Reason reason)
 {
@@ -64,6 +69,14 @@ inline std::string_view to_string(Reason reason)
 struct Counter {
 	std::uint64_t packets = 0;
 	std::uint64_t bytes = 0;
+
+	/// Adds one CPU's slot of a BPF counter map.
+	Counter& operator+=(const xdpfwd_counter& cpu)
+	{
+		packets += cpu.packets;
+		bytes += cpu.bytes;
+		return *this;
+	}
 };
 
 /// Counters summed over all CPUs at one instant.
@@ -71,6 +84,7 @@ struct StatsSnapshot {
 	std::chrono::steady_clock::time_point taken;
 	std::array<Counter, xdp_action_count> actions{};
 	std::array<Counter, reason_count> reasons{};
+	bool has_reasons = false;  ///< false: the program counts no reasons (pass), all read 0
 
 	[[nodiscard]] const Counter& operator[](XdpAction a) const { return actions[static_cast<std::size_t>(a)]; }
 	[[nodiscard]] const Counter& operator[](Reason r) const { return reasons[static_cast<std::size_t>(r)]; }
@@ -122,37 +136,29 @@ inline StatsRates rates_between(const StatsSnapshot& earlier, const StatsSnapsho
 /// keeps working after the forwarder that made it is gone (while the program lives).
 class StatsReader {
 public:
-	/// The counters of any xdpfwd program (the pass program has no reasons: they read as 0).
+	/// The counters of any xdpfwd program (the pass program counts actions only).
 	explicit StatsReader(const Program& program)
-	    : actions_(program.map(XDPFWD_MAP_ACTION_STATS)), reasons_(program.find_map(XDPFWD_MAP_REASON_STATS)),
-	      cpus_(check(libbpf_num_possible_cpus(), [] { return std::string("count possible CPUs"); }))
+	    : actions_(program.per_cpu_map<std::uint32_t, xdpfwd_counter>(XDPFWD_MAP_ACTION_STATS))
 	{
+		if (program.has_map(XDPFWD_MAP_REASON_STATS))
+			reasons_.emplace(program.per_cpu_map<std::uint32_t, xdpfwd_counter>(XDPFWD_MAP_REASON_STATS));
 	}
 
 	[[nodiscard]] StatsSnapshot snapshot() const
 	{
 		StatsSnapshot snap;
-		std::vector<xdpfwd_counter> per_cpu(static_cast<std::size_t>(cpus_));
-		auto sum = [&](const UniqueFd& map, std::uint32_t key, Counter& out) {
-			check(bpf_map_lookup_elem(map.get(), &key, per_cpu.data()),
-			      [&] { return "read XDP counters slot " + std::to_string(key); });
-			for (const auto& c : per_cpu) {
-				out.packets += c.packets;
-				out.bytes += c.bytes;
-			}
-		};
 		for (std::uint32_t i = 0; i < xdp_action_count; ++i)
-			sum(actions_, i, snap.actions[i]);
+			snap.actions[i] = actions_.sum<Counter>(i);
+		snap.has_reasons = reasons_.has_value();
 		for (std::uint32_t i = 0; reasons_ && i < reason_count; ++i)
-			sum(reasons_, i, snap.reasons[i]);
+			snap.reasons[i] = reasons_->sum<Counter>(i);
 		snap.taken = std::chrono::steady_clock::now();
 		return snap;
 	}
 
 private:
-	UniqueFd actions_;
-	UniqueFd reasons_;
-	int cpus_;
+	PerCpuMap<std::uint32_t, xdpfwd_counter> actions_;
+	std::optional<PerCpuMap<std::uint32_t, xdpfwd_counter>> reasons_;
 };
 
 } // namespace xdpfwd

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "abi.h"
 #include "error.hpp"
 #include "interface.hpp"
 #include "netns.hpp"
@@ -40,11 +41,47 @@ struct AttachOptions {
 	bool persistent = false;  ///< leave it attached when the owner is destroyed
 };
 
-/// What is attached to an interface now, if anything: the program and the mode it runs in.
+/// Which of xdpfwd's programs a loaded program is; foreign: some other tool's.
+enum class ForwarderKind { foreign, pass, static_, map, fib };
+
+inline const char* to_string(ForwarderKind kind)
+{
+	switch (kind) {
+	case ForwarderKind::pass:
+		return "pass";
+	case ForwarderKind::static_:
+		return "static";
+	case ForwarderKind::map:
+		return "map";
+	case ForwarderKind::fib:
+		return "fib";
+	default:
+		return "foreign";
+	}
+}
+
+/// Tells xdpfwd's programs apart by their kernel names (abi.h): the one place that compares them.
+inline ForwarderKind kind_of(const Program& program)
+{
+	const std::string& name = program.name();
+	if (name == XDPFWD_PROG_PASS)
+		return ForwarderKind::pass;
+	if (name == XDPFWD_PROG_STATIC)
+		return ForwarderKind::static_;
+	if (name == XDPFWD_PROG_MAP)
+		return ForwarderKind::map;
+	if (name == XDPFWD_PROG_FIB)
+		return ForwarderKind::fib;
+	return ForwarderKind::foreign;
+}
+
+/// What is attached to an interface now, if anything: the program, which xdpfwd program it is,
+/// and the mode it runs in.
 struct AttachedProgram {
 	Program program;
 	AttachMode mode;
 	unsigned ifindex;
+	ForwarderKind kind = kind_of(program);
 };
 
 inline std::optional<AttachedProgram> find_attached(unsigned ifindex)
@@ -63,7 +100,9 @@ inline std::optional<AttachedProgram> find_attached(unsigned ifindex)
 	}
 	if (!id)
 		return std::nullopt;
-	return AttachedProgram{Program::from_id(id), mode, ifindex};
+	Program program = Program::from_id(id);
+	const ForwarderKind kind = kind_of(program);
+	return AttachedProgram{std::move(program), mode, ifindex, kind};
 }
 
 /// The attachment of a program to one interface, through netlink so that it can outlive the

@@ -3,10 +3,13 @@
 
 // xdpfwd: Layer-3 forwarding in XDP for C++ programs. One include, link libbpf.
 
+#include "bpf_map.hpp"           // BpfMap, PerCpuMap: typed owners of BPF maps
 #include "dev_map.hpp"           // DevMap: typed devmap view
 #include "error.hpp"             // Error: std::system_error with context
 #include "fib_forwarder.hpp"     // FibForwarder: kernel FIB decides
+#include "find_forwarder.hpp"    // find_forwarder: the forwarder on an interface, as its class
 #include "interface.hpp"         // ifindex_of, name_of, link_info, Interface
+#include "log.hpp"               // set_libbpf_log: where libbpf's messages go
 #include "mac_address.hpp"       // MacAddress
 #include "map_forwarder.hpp"     // MapForwarder: user space decides, in maps
 #include "neighbour.hpp"         // neighbours, neighbour_mac: the ARP/ND cache
@@ -14,7 +17,8 @@
 #include "pass_program.hpp"      // PassProgram: the veth peer's XDP_PASS
 #include "policy_rules.hpp"      // has_ipv4_policy_rules: when direct lookups are unsafe
 #include "program.hpp"           // Program: a loaded BPF program and its maps
-#include "redirect_target.hpp"   // check_redirect_target: veth peers without XDP
+#include "redirect_target.hpp"   // check_redirect_target: veth peers without XDP or GRO
+#include "rodata.hpp"            // read_rodata: a loaded program's frozen settings
 #include "static_forwarder.hpp"  // StaticForwarder: one egress, fixed MACs
 #include "stats.hpp"             // StatsReader, StatsSnapshot, rates_between
 #include "unique_fd.hpp"         // UniqueFd

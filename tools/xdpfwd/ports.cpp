@@ -139,9 +139,9 @@ void print_details(const AttachedProgram& attached)
 	} else if (name == XDPFWD_PROG_FIB) {
 		const FibForwarder fib = FibForwarder::attached_to(ifindex);
 		std::cout << "  fib: lookup " << (fib.lookup() == FibLookup::direct ? "direct" : "full")
-			  << ", egress " << (fib.ports().get(ifindex) ? "enabled" : "disabled") << ", ports:";
-		for (const auto& e : fib.ports().entries())
-			std::cout << " " << describe_interface(e.ifindex);
+			  << ", egress " << (fib.is_egress(ifindex) ? "enabled" : "disabled") << ", ports:";
+		for (const unsigned port : fib.egress_ports())
+			std::cout << " " << describe_interface(port);
 		std::cout << "\n";
 	}
 }
