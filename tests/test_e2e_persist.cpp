@@ -20,7 +20,7 @@ using namespace xdpfwd::test;
 
 namespace {
 
-void check_found_and_detached(const Scenario& s, unsigned uno_port, unsigned dos_port, const char* name, auto&& find)
+void check_found_and_detached(const Scenario& s, const char* name, auto&& find)
 {
 	const auto in_router = s.router.enter();
 	auto found = find();
@@ -30,13 +30,13 @@ void check_found_and_detached(const Scenario& s, unsigned uno_port, unsigned dos
 	{
 		std::decay_t<decltype(found)> other;
 		CHECK_FALSE(other.detach("uno"));
-		REQUIRE(find_attached(uno_port));
-		CHECK(find_attached(uno_port)->program.id() == found.program().id());
+		REQUIRE(find_attached(s.uno_port));
+		CHECK(find_attached(s.uno_port)->program.id() == found.program().id());
 	}
 	CHECK(found.detach("uno"));
 	CHECK(found.detach("dos"));
-	CHECK_FALSE(find_attached(uno_port));
-	CHECK_FALSE(find_attached(dos_port));
+	CHECK_FALSE(find_attached(s.uno_port));
+	CHECK_FALSE(find_attached(s.dos_port));
 	CHECK_FALSE(found.detach("uno")); // nothing left
 	// the hosts' pass programs were not touched
 	const auto in_uno = s.uno.enter();
@@ -49,8 +49,6 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 {
 	Scenario s;
 	warm_up(s);
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 	const MapRoute to_uno = s.map_route_to("uno");
 	const MapRoute to_dos = s.map_route_to("dos");
 
@@ -66,8 +64,8 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 	std::uint32_t id = 0;
 	{
 		const auto in_router = s.router.enter();
-		const auto on_uno = find_attached(uno_port);
-		const auto on_dos = find_attached(dos_port);
+		const auto on_uno = find_attached(s.uno_port);
+		const auto on_dos = find_attached(s.dos_port);
 		REQUIRE(on_uno);
 		REQUIRE(on_dos);
 		CHECK(on_uno->program.name() == "xdpfwd_map");
@@ -124,7 +122,7 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 		check_xdp_forwards(s, stats, s.uno, s.dos, "persist map");
 	}
 
-	check_found_and_detached(s, uno_port, dos_port, "xdpfwd_map", [] { return MapForwarder::attached_to("dos"); });
+	check_found_and_detached(s, "xdpfwd_map", [] { return MapForwarder::attached_to("dos"); });
 	check_kernel_forwards(s, "persist map detached");
 }
 
@@ -157,8 +155,6 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 {
 	Scenario s;
 	warm_up(s);
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 
 	// 1. attaches (no egress ports yet), persist(), and exits
 	const int made = in_child([&] {
@@ -172,9 +168,9 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 	REQUIRE(made == 0);
 	{
 		const auto in_router = s.router.enter();
-		REQUIRE(find_attached(uno_port));
-		REQUIRE(find_attached(dos_port));
-		CHECK(find_attached(uno_port)->program.name() == "xdpfwd_fib");
+		REQUIRE(find_attached(s.uno_port));
+		REQUIRE(find_attached(s.dos_port));
+		CHECK(find_attached(s.uno_port)->program.name() == "xdpfwd_fib");
 	}
 
 	// 2. a separate process started the way a user would
@@ -191,8 +187,8 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 			const auto in_router = s.router.enter();
 			const FibForwarder found = FibForwarder::attached_to("dos");
 			CHECK(found.lookup() == FibLookup::direct);
-			CHECK(found.is_egress(uno_port));
-			CHECK(found.is_egress(dos_port));
+			CHECK(found.is_egress(s.uno_port));
+			CHECK(found.is_egress(s.dos_port));
 			return found.stats();
 		}();
 		const StatsSnapshot start = stats.snapshot();
@@ -202,6 +198,6 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 		CHECK(end[Reason::fib_success].packets - start[Reason::fib_success].packets >= 104);
 	}
 
-	check_found_and_detached(s, uno_port, dos_port, "xdpfwd_fib", [] { return FibForwarder::attached_to("uno"); });
+	check_found_and_detached(s, "xdpfwd_fib", [] { return FibForwarder::attached_to("uno"); });
 	check_kernel_forwards(s, "persist fib detached");
 }

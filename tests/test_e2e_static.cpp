@@ -15,21 +15,19 @@ TEST_CASE("static: dos -> uno forwarded in XDP, replies through the kernel, deta
 	warm_up(s);
 	const MacAddress uno_host_mac = Scenario::mac(s.uno, "veth0");
 	const MacAddress router_uno_mac = Scenario::mac(s.router, "uno");
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 
 	{
 		const auto in_router = s.router.enter(); // the forwarder lives and dies in the router
 		StaticForwarder forwarder(StaticRoute{Interface("uno"), uno_host_mac, router_uno_mac});
 		forwarder.add_port("dos");
 		const StaticRoute frozen = forwarder.route();
-		CHECK(frozen.egress.ifindex() == uno_port);
+		CHECK(frozen.egress.ifindex() == s.uno_port);
 		CHECK(frozen.dst_mac == uno_host_mac);
 		CHECK(frozen.src_mac == router_uno_mac);
-		const auto attached = find_attached(dos_port);
+		const auto attached = find_attached(s.dos_port);
 		REQUIRE(attached);
 		CHECK(attached->program.name() == "xdpfwd_static");
-		CHECK_FALSE(find_attached(uno_port)); // the return path is the kernel's
+		CHECK_FALSE(find_attached(s.uno_port)); // the return path is the kernel's
 		const StatsReader stats = forwarder.stats();
 
 		// the echo requests never reach the router's stack; the replies go through it
@@ -43,12 +41,6 @@ TEST_CASE("static: dos -> uno forwarded in XDP, replies through the kernel, deta
 		CHECK(back.redirects >= 3);
 		REQUIRE(back.frame);
 		CHECK(back.frame->ttl == 63);
-	}
-
-	{
-		const auto in_router = s.router.enter();
-		CHECK_FALSE(find_attached(dos_port));
-		CHECK_FALSE(find_attached(uno_port));
 	}
 	check_kernel_forwards(s, "static detached");
 }

@@ -9,40 +9,20 @@
 #include <optional>
 
 #include "support/checks.hpp"
-#include "support/netns.hpp"
+#include "support/forwarding_ports.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
 
 namespace {
 
-const MacAddress next_hop_mac = MacAddress::parse("02:00:00:00:00:aa");
-const MacAddress egress_mac = MacAddress::parse("02:00:00:00:00:bb");
-
-/// fwd holds in0 (routed to out0), in1 (never routed) and out0, whose peer in `sink` runs
-/// PassProgram as the redirect-target check demands. Routes are set from inside fwd, where the
-/// kernel resolves the devmap's egress ifindex.
-struct MapSetup {
-	Netns fwd{"map-fwd"};
-	Netns sender{"map-src"};
-	Netns sink{"map-sink"};
-	PassProgram sink_pass;
+/// in0 routed to out0, in1 never routed.
+struct MapSetup : ForwardingPorts {
 	MapForwarder forwarder;
-	unsigned in0 = 0;
-	unsigned in1 = 0;
-	unsigned out0 = 0;
 
-	MapSetup()
+	MapSetup() : ForwardingPorts("map")
 	{
-		add_veth(fwd, "in0", sender, "in0-peer");
-		add_veth(fwd, "in1", sender, "in1-peer");
-		add_veth(fwd, "out0", sink, "out0-peer");
-		sink.inside([&] { sink_pass.attach("out0-peer"); });
-		const auto scope = fwd.enter();
-		in0 = ifindex_of("in0");
-		in1 = ifindex_of("in1");
-		out0 = ifindex_of("out0");
-		forwarder.set_route(in0, {out0, next_hop_mac, egress_mac});
+		fwd.inside([&] { forwarder.set_route(in0, {out0, next_hop_mac, egress_mac}); });
 	}
 };
 

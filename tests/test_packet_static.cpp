@@ -7,35 +7,15 @@
 #include <memory>
 
 #include "support/checks.hpp"
-#include "support/netns.hpp"
+#include "support/forwarding_ports.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
 
 namespace {
 
-const MacAddress next_hop_mac = MacAddress::parse("02:00:00:00:00:aa");
-const MacAddress egress_mac = MacAddress::parse("02:00:00:00:00:bb");
-
-/// fwd holds in0 (where frames arrive; its peer is in `sender`) and out0 (the egress; its peer
-/// in `sink` runs PassProgram, as the redirect-target check demands).
-struct StaticSetup {
-	Netns fwd{"st-fwd"};
-	Netns sender{"st-src"};
-	Netns sink{"st-sink"};
-	PassProgram sink_pass;
-	unsigned in0 = 0;
-	unsigned out0 = 0;
-
-	StaticSetup()
-	{
-		add_veth(fwd, "in0", sender, "in0-peer");
-		add_veth(fwd, "out0", sink, "out0-peer");
-		sink.inside([&] { sink_pass.attach("out0-peer"); });
-		const auto scope = fwd.enter();
-		in0 = ifindex_of("in0");
-		out0 = ifindex_of("out0");
-	}
+struct StaticSetup : ForwardingPorts {
+	StaticSetup() : ForwardingPorts("st") {}
 
 	/// A static forwarder to out0 (made inside fwd: the egress name resolves there).
 	[[nodiscard]] std::unique_ptr<StaticForwarder> forwarder(std::optional<MacAddress> src) const

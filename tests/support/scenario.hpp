@@ -54,6 +54,8 @@ public:
 	Netns router{"router"};
 	Netns uno{"uno"};
 	Netns dos{"dos"};
+	unsigned uno_port = 0; ///< ifindex of the router's port towards uno
+	unsigned dos_port = 0;
 
 	Scenario()
 	{
@@ -65,6 +67,8 @@ public:
 		add_veth(router, "dos", dos, "veth0");
 		link_host(uno, "uno", uno_addresses);
 		link_host(dos, "dos", dos_addresses);
+		uno_port = router_ifindex("uno");
+		dos_port = router_ifindex("dos");
 		// an attachment remembers its namespace: the programs detach there when they go
 		uno.inside([&] { uno_pass_.emplace().attach("veth0"); });
 		dos.inside([&] { dos_pass_.emplace().attach("veth0"); });
@@ -301,10 +305,25 @@ inline void check_xdp_forwards(const Scenario& s, const StatsReader& stats, cons
 	}
 }
 
-/// Asserts that with no forwarder on the router, pings both ways (v4, v6) arrive through the
-/// router's kernel, and `ip link show` lists no XDP program there.
+/// Asserts that both router ports run `program`.
+inline void check_router_runs(const Scenario& s, const Program& program)
+{
+	const auto in_router = s.router.enter();
+	for (const unsigned port : {s.uno_port, s.dos_port}) {
+		const auto attached = find_attached(port);
+		REQUIRE(attached);
+		CHECK(attached->program.id() == program.id());
+	}
+}
+
+/// Asserts that with no forwarder on the router (neither port has an XDP program, and `ip link
+/// show` lists none there), pings both ways (v4, v6) arrive through the router's kernel.
 inline void check_kernel_forwards(const Scenario& s, const std::string& label)
 {
+	s.router.inside([&] {
+		CHECK_FALSE(find_attached(s.uno_port));
+		CHECK_FALSE(find_attached(s.dos_port));
+	});
 	CHECK_FALSE(s.router_shows_xdp());
 	for (const Family family : {Family::v4, Family::v6})
 		for (const auto& [from, to] : {std::pair{&s.dos, &s.uno}, std::pair{&s.uno, &s.dos}}) {
