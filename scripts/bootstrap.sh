@@ -17,8 +17,8 @@ fi
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 # The last two are not always in a minimal Debian: the tests and the demo run sysctl and ethtool.
-packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev
-	iproute2 iputils-ping procps ethtool "${extra[@]}")
+packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev iproute2 iputils-ping
+	procps ethtool "${extra[@]}")
 
 missing=()
 for package in "${packages[@]}"; do

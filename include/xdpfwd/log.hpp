@@ -81,7 +81,7 @@ inline void set_libbpf_log(LibbpfLog where)
 	}
 	set_libbpf_log([](LogLevel level, std::string_view line) {
 		if (level != LogLevel::debug)
-			std::fprintf(stderr, "libbpf: %.*s\n", static_cast<int>(line.size()), line.data());
+			std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); // libbpf says "libbpf: " itself
 	});
 }
 

@@ -1,13 +1,17 @@
-// The xdpfwd command line: argument parsing, subprocesses and output shared by its commands.
+// The xdpfwd command line: what its commands share (exit codes, subprocesses, output).
 #pragma once
 
-#include <map>
-#include <optional>
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <xdpfwd/xdpfwd.hpp>
+
+namespace CLI {
+class App;
+}
 
 namespace xdpfwd::cli {
 
@@ -18,107 +22,37 @@ enum Exit : int {
 	exit_usage = 2,   ///< the command line is wrong: unknown command, mode or option, malformed value
 };
 
-/// A mistake on the command line; main() prints it with a pointer to --help and exits 2.
+/// A mistake on the command line that CLI11 cannot see; main() prints it like CLI11's own
+/// errors, with a pointer to --help, and exits 2.
 struct UsageError : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
 
-/// Options and positionals of one command. Options are declared with the values they take, so
-/// that anything unknown is a usage error rather than silently ignored.
-class Args {
-public:
-	Args(std::vector<std::string> words, const std::vector<std::string>& flags, const std::vector<std::string>& valued)
-	{
-		for (std::size_t i = 0; i < words.size(); ++i) {
-			const std::string& w = words[i];
-			if (w.size() > 1 && w[0] == '-' && !positional_only_) {
-				if (w == "--") {
-					positional_only_ = true;
-				} else if (contains(flags, w)) {
-					options_[w] = "";
-				} else if (contains(valued, w)) {
-					if (i + 1 >= words.size())
-						throw UsageError(w + " needs a value");
-					options_[w] = words[++i];
-				} else {
-					throw UsageError("unknown option " + w);
-				}
-			} else {
-				positionals_.push_back(w);
-			}
-		}
-	}
+/// What the command named on the command line does, run by main() after parsing (and after
+/// entering -n NETNS). Each add_* registers its commands and sets the action when one is given.
+using Action = std::function<int()>;
+void add_port_commands(CLI::App& app, Action& action);     // attach, detach, status, route
+void add_stats_command(CLI::App& app, Action& action);     // stats
+void add_scenario_commands(CLI::App& app, Action& action); // scenario, demo
 
-	[[nodiscard]] bool has(const std::string& option) const { return options_.count(option) > 0; }
-	[[nodiscard]] std::optional<std::string> value(const std::string& option) const
-	{
-		const auto it = options_.find(option);
-		return it == options_.end() ? std::nullopt : std::optional(it->second);
-	}
-	[[nodiscard]] const std::vector<std::string>& positionals() const { return positionals_; }
+/// Makes `command`, when given on the command line, the action main() runs.
+void on_command(CLI::App* command, Action& action, Action run);
+/// A usage error naming `what` and the choices when `group` is given without a subcommand.
+void needs_subcommand(CLI::App* group, const std::string& what);
 
-	/// The positional at `index`, or a usage error naming what was expected.
-	[[nodiscard]] const std::string& need(std::size_t index, const std::string& what) const
-	{
-		if (index >= positionals_.size())
-			throw UsageError("missing " + what);
-		return positionals_[index];
-	}
+/// `text` on one line, control characters escaped (\n, \t, \x01): a value a user typed cannot
+/// split an error message or hide what follows it.
+std::string one_line(std::string_view text);
 
-	[[nodiscard]] double number(const std::string& option, double fallback) const
-	{
-		const auto text = value(option);
-		if (!text)
-			return fallback;
-		try {
-			std::size_t used = 0;
-			const double n = std::stod(*text, &used);
-			if (used == text->size() && n >= 0)
-				return n;
-		} catch (const std::exception&) {
-		}
-		throw UsageError(option + " takes a non-negative number, not \"" + *text + "\"");
-	}
-
-private:
-	static bool contains(const std::vector<std::string>& list, const std::string& w)
-	{
-		for (const auto& item : list)
-			if (item == w)
-				return true;
-		return false;
-	}
-
-	std::map<std::string, std::string> options_;
-	std::vector<std::string> positionals_;
-	bool positional_only_ = false;
+struct RunOptions {
+	bool quiet = true;          ///< discard the command's stdout and stderr
+	int stderr_fd = -1;         ///< else send its stderr here
+	bool interruptible = false; ///< end it once a signal is recorded (see interrupt.hpp)
 };
-
-/// MACs typed by a user are a usage matter, not a system failure.
-inline MacAddress parse_mac(const std::string& text)
-{
-	try {
-		return MacAddress::parse(text);
-	} catch (const Error& e) {
-		throw UsageError(e.what());
-	}
-}
-
-inline AttachMode parse_attach_mode(const std::optional<std::string>& text)
-{
-	if (!text || *text == "auto")
-		return AttachMode::automatic;
-	if (*text == "native")
-		return AttachMode::native;
-	if (*text == "generic")
-		return AttachMode::generic;
-	throw UsageError("unknown --mode \"" + *text + "\": use native, generic or auto");
-}
-
-/// Runs argv without a shell; returns the exit status. Output is discarded when quiet; stderr
-/// goes to `stderr_fd` when one is given.
-int run(const std::vector<std::string>& argv, bool quiet = true, int stderr_fd = -1);
-/// Runs argv and throws Error(EIO) naming the command when it fails.
+/// Runs argv without a shell; returns the exit status (128 + signal when it was killed).
+int run(const std::vector<std::string>& argv, const RunOptions& options = {});
+/// Runs argv and throws Error(EIO) naming the command when it fails, and Interrupted when a
+/// signal was recorded meanwhile: every step of a longer job is a point where it stops.
 void must(const std::vector<std::string>& argv);
 
 struct DetachResult {
@@ -130,14 +64,5 @@ DetachResult detach_xdpfwd(unsigned ifindex);
 
 /// The text table of `xdpfwd stats`: counters now, rates over the last interval.
 void print_stats_text(const std::string& where, const StatsSnapshot& now, const StatsRates& rates);
-
-// Commands: each takes the words after its name and returns an exit code.
-int cmd_attach(const std::vector<std::string>& words);
-int cmd_detach(const std::vector<std::string>& words);
-int cmd_status(const std::vector<std::string>& words);
-int cmd_route(const std::vector<std::string>& words);
-int cmd_stats(const std::vector<std::string>& words);
-int cmd_scenario(const std::vector<std::string>& words);
-int cmd_demo(const std::vector<std::string>& words);
 
 } // namespace xdpfwd::cli

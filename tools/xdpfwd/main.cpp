@@ -1,134 +1,149 @@
 // xdpfwd: load, configure, watch and remove XDP forwarders; build the namespace scenario.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdarg>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "interrupt.hpp"
 
 namespace xdpfwd::cli {
 
 namespace {
 
-constexpr const char* usage = R"(usage: xdpfwd [-n NETNS] COMMAND [ARGS] [--help]
-
-Commands:
-  attach MODE IF...      load a forwarder and leave it attached (static, map, fib, pass)
-  route set|list|del     map mode: which egress and MACs each ingress port uses
-  detach IF...           remove what xdpfwd attached to interfaces
-  status [IF...]         what is attached where: mode, program id, ports
-  stats IF               packets, bytes and rates per XDP action, and fib reasons
-  scenario up|down       build or remove the uno/dos/router namespace topology
-  demo                   forward real traffic in every mode through a scenario
-
-Options for every command:
-  -n, --netns NAME       work in network namespace NAME (as `ip -n`); works under `ip netns exec` too
-  -v, --verbose          show libbpf's messages (verifier logs, kernel explanations)
-  -h, --help             help for a command: `xdpfwd attach --help`
-
-Exit status: 0 done; 1 the system refused or something named does not exist; 2 bad command line.
-)";
-
-bool verbose = false;
-
-int print_libbpf(enum libbpf_print_level level, const char* format, va_list args)
-{
-	(void)level;
-	if (!verbose)
-		return 0; // one line per failure: the Error says what and why; --verbose has the rest
-	return std::vfprintf(stderr, format, args);
-}
-
-// Pulls `-n NAME` / `--netns NAME` / `-v` out of the words, wherever they stand.
-std::optional<std::string> take_global_options(std::vector<std::string>& words)
-{
-	std::optional<std::string> netns;
-	for (std::size_t i = 0; i < words.size();) {
-		if ((words[i] == "-n" || words[i] == "--netns")) {
-			if (i + 1 >= words.size())
-				throw UsageError(words[i] + " needs a namespace name");
-			netns = words[i + 1];
-			words.erase(words.begin() + static_cast<long>(i), words.begin() + static_cast<long>(i) + 2);
-		} else if (words[i] == "-v" || words[i] == "--verbose") {
-			verbose = true;
-			words.erase(words.begin() + static_cast<long>(i));
-		} else {
-			++i;
-		}
+/// CLI11's help, laid out as xdpfwd's always was: "usage:" first, then what the command does,
+/// its arguments and options, its subcommands each with their own arguments, and the examples.
+class Help : public CLI::Formatter {
+public:
+	Help()
+	{
+		label("Usage", "usage");
+		label("Positionals", "Arguments");
+		column_width(30);
 	}
-	return netns;
+
+	std::string make_help(const CLI::App* app, std::string name, CLI::AppFormatMode mode) const override
+	{
+		if (mode == CLI::AppFormatMode::Sub)
+			return make_expanded(app);
+		return make_usage(app, name) + make_description(app) + make_positionals(app) + make_groups(app, mode) +
+		       make_inherited(app) + make_subcommands(app, mode) + "\n" + make_footer(app);
+	}
+
+	std::string make_usage(const CLI::App* app, std::string name) const override
+	{
+		return get_label("Usage") + ": " + name + " " + synopsis(app) + (synopsis(app).empty() ? "" : " ") + "[options]\n";
+	}
+
+	std::string make_subcommand(const CLI::App* sub) const override
+	{
+		// a description's first line is its summary; the rest is for the command's own help
+		const std::string description = sub->get_description();
+		std::ostringstream out;
+		CLI::detail::format_help(out, sub->get_name() + " " + synopsis(sub), description.substr(0, description.find('\n')),
+					 column_width_);
+		return out.str();
+	}
+
+	std::string make_option_opts(const CLI::Option* option) const override
+	{
+		return option->get_positional() ? std::string() : CLI::Formatter::make_option_opts(option);
+	}
+
+private:
+	/// The options of the commands above, which this one accepts too (fallthrough): -n and -v
+	/// everywhere, attach's in every mode.
+	std::string make_inherited(const CLI::App* app) const
+	{
+		std::string text;
+		for (const CLI::App* parent = app->get_parent(); parent; parent = parent->get_parent()) {
+			const auto options = parent->get_options(
+			    [parent](const CLI::Option* o) { return o->nonpositional() && o != parent->get_help_ptr(); });
+			if (!options.empty())
+				text += make_group(parent->get_parent() ? "Options of " + parent->get_name() : "Options of xdpfwd",
+						   false, options);
+		}
+		return text;
+	}
+
+	/// "static|map|fib|pass ..." for a command with subcommands, else its arguments: "IN OUT [SRC_MAC]".
+	std::string synopsis(const CLI::App* app) const
+	{
+		if (!app->get_parent())
+			return "COMMAND ...";
+		std::string text;
+		for (const CLI::App* sub : app->get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+			text += (text.empty() ? "" : "|") + sub->get_name();
+		if (!text.empty())
+			return text + " ...";
+		for (const CLI::Option* option : app->get_options([](const CLI::Option* o) { return o->get_positional(); }))
+			text += (text.empty() ? "" : " ") + make_option_usage(option);
+		return text;
+	}
+};
+
+constexpr const char* description =
+    "Loads, configures, watches and removes XDP forwarders; builds a namespace scenario to try them.";
+
+constexpr const char* footer = R"(`xdpfwd COMMAND --help` describes a command; -n and -v may also follow it.
+Exit status: 0 done; 1 the system refused or something named does not exist; 2 bad command line.)";
+
+void enter_netns(const std::string& netns, std::optional<NetnsScope>& scope)
+{
+	try {
+		scope.emplace(netns);
+	} catch (const Error& e) {
+		if (e.code().value() == ENOENT)
+			throw Error(ENOENT, "enter network namespace \"" + netns + "\"",
+				    "no such namespace (ip netns list shows them)");
+		throw;
+	}
 }
 
-int dispatch(const std::string& command, const std::vector<std::string>& rest)
+void report(std::string_view message, bool usage)
 {
-	if (command == "attach")
-		return cmd_attach(rest);
-	if (command == "detach")
-		return cmd_detach(rest);
-	if (command == "status")
-		return cmd_status(rest);
-	if (command == "route")
-		return cmd_route(rest);
-	if (command == "stats")
-		return cmd_stats(rest);
-	if (command == "scenario")
-		return cmd_scenario(rest);
-	if (command == "demo")
-		return cmd_demo(rest);
-	throw UsageError("unknown command \"" + command + "\"");
+	std::cerr << "xdpfwd: " << one_line(message) << (usage ? " (xdpfwd --help)" : "") << "\n";
 }
 
 } // namespace
 
-int run(const std::vector<std::string>& argv, bool quiet, int stderr_fd)
+void on_command(CLI::App* command, Action& action, Action run)
 {
-	std::fflush(nullptr);
-	const pid_t pid = ::fork();
-	if (pid < 0)
-		throw Error(errno, "start " + argv.front());
-	if (pid == 0) {
-		if (quiet) {
-			std::freopen("/dev/null", "w", stdout);
-			std::freopen("/dev/null", "w", stderr);
-		}
-		if (stderr_fd >= 0)
-			::dup2(stderr_fd, STDERR_FILENO);
-		std::vector<char*> args;
-		for (const auto& a : argv)
-			args.push_back(const_cast<char*>(a.c_str()));
-		args.push_back(nullptr);
-		::execvp(args[0], args.data());
-		::_exit(127);
-	}
-	int status = 0;
-	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	command->callback([&action, run = std::move(run)] { action = run; });
 }
 
-void must(const std::vector<std::string>& argv)
+void needs_subcommand(CLI::App* group, const std::string& what)
 {
-	// keep the command's first complaint for the error message
-	char path[] = "/tmp/xdpfwd-stderr-XXXXXX";
-	const UniqueFd err(::mkstemp(path));
-	if (err)
-		::unlink(path);
-	if (run(argv, true, err.get()) == 0)
-		return;
-	std::string line;
-	for (const auto& a : argv)
-		line += (line.empty() ? "" : " ") + a;
-	std::string complaint;
-	if (err) {
-		char text[512] = {};
-		const ssize_t got = ::pread(err.get(), text, sizeof(text) - 1, 0);
-		complaint.assign(text, got > 0 ? static_cast<std::size_t>(got) : 0);
-		complaint = complaint.substr(0, complaint.find('\n'));
+	group->callback([group, what] {
+		if (!group->get_subcommands().empty())
+			return;
+		std::string choices;
+		for (const CLI::App* sub : group->get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+			choices += (choices.empty() ? "" : ", ") + sub->get_name();
+		throw UsageError(group->get_name() + " needs " + what + ": " + choices);
+	});
+}
+
+std::string one_line(std::string_view text)
+{
+	std::string result;
+	for (const char c : text) {
+		const auto byte = static_cast<unsigned char>(c);
+		if (c == '\n')
+			result += "\\n";
+		else if (c == '\t')
+			result += "\\t";
+		else if (c == '\\')
+			result += "\\\\";
+		else if (byte < 0x20 || byte == 0x7f) {
+			char escaped[5];
+			std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
+			result += escaped;
+		} else
+			result += c; // UTF-8 (the em dash of every hint) stays as it is
 	}
-	throw Error(EIO, "run `" + line + "`", complaint.empty() ? "the command failed" : "it said: " + complaint);
+	return result;
 }
 
 } // namespace xdpfwd::cli
@@ -136,34 +151,58 @@ void must(const std::vector<std::string>& argv)
 int main(int argc, char** argv)
 {
 	using namespace xdpfwd::cli;
-	std::vector<std::string> words(argv + 1, argv + argc);
+	CLI::App app(description, "xdpfwd");
+	app.formatter(std::make_shared<Help>());
+	app.fallthrough(); // -n and -v after the command: subcommands hand options they lack to us
+	std::string netns;
+	app.add_option("-n,--netns", netns, "work in network namespace NAME (as `ip -n`); `ip netns exec` works too")
+	    ->option_text("NAME");
+	bool verbose = false;
+	app.add_flag("-v,--verbose", verbose, "show libbpf's messages (verifier logs, kernel explanations)");
+	Action action;
+	add_port_commands(app, action);
+	add_stats_command(app, action);
+	add_scenario_commands(app, action);
+	for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+		command->group("Commands");
+	app.footer(footer); // after the commands: they would inherit it
+	on_command(app.add_subcommand("help")->group(""), action, [&] {
+		// app.help() would describe the subcommand given: this one
+		std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
+		return exit_ok;
+	});
+
 	try {
-		const auto netns = take_global_options(words);
-		libbpf_set_print(print_libbpf);
-		if (words.empty() || words[0] == "-h" || words[0] == "--help" || words[0] == "help") {
-			std::cout << usage;
-			return words.empty() ? exit_usage : exit_ok;
+		try {
+			app.parse(argc, argv);
+		} catch (const CLI::CallForHelp&) {
+			std::cout << app.help();
+			return exit_ok;
+		}
+		// one line per failure: the Error says what and why; --verbose adds libbpf's own account
+		xdpfwd::set_libbpf_log(verbose ? xdpfwd::LibbpfLog::to_stderr : xdpfwd::LibbpfLog::off);
+		if (!action) {
+			std::cout << app.help();
+			return exit_usage;
 		}
 		std::optional<xdpfwd::NetnsScope> scope;
-		if (netns) {
-			try {
-				scope.emplace(*netns);
-			} catch (const xdpfwd::Error& e) {
-				if (e.code().value() == ENOENT)
-					throw xdpfwd::Error(ENOENT, "enter network namespace \"" + *netns + "\"",
-							    "no such namespace (ip netns list shows them)");
-				throw;
-			}
-		}
-		return dispatch(words[0], std::vector<std::string>(words.begin() + 1, words.end()));
-	} catch (const UsageError& e) {
-		std::cerr << "xdpfwd: " << e.what() << " (xdpfwd --help)\n";
+		if (!netns.empty())
+			enter_netns(netns, scope);
+		return action();
+	} catch (const CLI::ParseError& e) {
+		report(e.what(), true);
 		return exit_usage;
-	} catch (const xdpfwd::Error& e) {
-		std::cerr << "xdpfwd: " << e.what() << "\n";
-		return exit_failed;
+	} catch (const UsageError& e) {
+		report(e.what(), true);
+		return exit_usage;
+	} catch (const Interrupted& e) {
+		report(e.what(), false);
+		// end as the signal would have ended us, so that a shell sees it (status 130 for SIGINT)
+		std::signal(e.signal, SIG_DFL);
+		std::raise(e.signal);
+		return 128 + e.signal;
 	} catch (const std::exception& e) {
-		std::cerr << "xdpfwd: " << e.what() << "\n";
+		report(e.what(), false);
 		return exit_failed;
 	}
 }

@@ -4,63 +4,27 @@
 #include <sys/socket.h>
 
 #include <chrono>
-#include <set>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <set>
 #include <thread>
+#include <variant>
+
+#include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "json.hpp"
 
 namespace xdpfwd::cli {
 
 namespace {
 
-constexpr const char* attach_help = R"(usage: xdpfwd attach static IN OUT DST_MAC [SRC_MAC] [options]
-       xdpfwd attach map IF... [options]          (then: xdpfwd route set)
-       xdpfwd attach fib IF... [--lookup full|direct] [options]
-       xdpfwd attach pass IF... [options]         (the program a veth peer needs)
-Loads the mode's program once and attaches it to every IF; it stays after xdpfwd exits.
-Either every interface is attached or none is.
-  --mode native|generic|auto   where XDP runs (default auto: native, else generic)
-  --force                      replace a program something else attached
-  --no-peer-check              allow a veth redirect target whose peer has no XDP program
-example: xdpfwd -n router attach fib uno dos --lookup direct
-)";
-
-constexpr const char* detach_help = R"(usage: xdpfwd detach IF...
-Removes what xdpfwd attached (and, for map and fib, the interface's route or port entry).
-A program xdpfwd did not attach is left alone and reported.
-example: xdpfwd -n router detach uno dos
-)";
-
-constexpr const char* status_help = R"(usage: xdpfwd status [IF...]
-Shows every interface with an XDP program (or the named ones): program, id, mode, and the
-forwarder's configuration (static route, map routes, fib lookup and port state).
-example: xdpfwd -n router status
-)";
-
-constexpr const char* route_help = R"(usage: xdpfwd route set IN OUT [--dst-mac MAC] [--src-mac MAC] [--via ADDR] [--no-peer-check]
-       xdpfwd route list [IF...]
-       xdpfwd route del IN
-Map mode's table: packets arriving on IN leave through OUT with the given MACs. IN must run the
-map program (xdpfwd attach map). Without --dst-mac the MAC is discovered: the neighbour cache
-entry on OUT (for --via ADDR, resolved on demand), else the MAC of OUT's veth peer.
---src-mac defaults to OUT's own MAC.
-example: xdpfwd -n router route set dos uno --via 192.0.2.2
-)";
-
-bool wants_help(const std::vector<std::string>& words)
-{
-	for (const auto& w : words)
-		if (w == "-h" || w == "--help")
-			return true;
-	return false;
-}
-
-std::vector<unsigned> resolve(const std::vector<std::string>& names, std::size_t from)
+std::vector<unsigned> resolve(const std::vector<std::string>& names)
 {
 	std::vector<unsigned> result;
-	for (std::size_t i = from; i < names.size(); ++i)
-		result.push_back(Interface(names[i]).ifindex());
+	for (const auto& name : names)
+		result.push_back(Interface(name).ifindex());
 	return result;
 }
 
@@ -115,213 +79,407 @@ MacAddress discover_dst_mac(unsigned egress, const std::optional<std::string>& v
 		    "no single neighbour known there; give --dst-mac or --via ADDR");
 }
 
-void print_route(unsigned ingress, const MapRoute& route)
+// ---------------------------------------------------------------------------------------------
+// What status and route list show. Both gather it as JSON, which --json prints as it is and
+// the text form is printed from.
+
+/// "uno (ifindex 2)" from {"interface": "uno", "ifindex": 2}, as describe_interface() says it.
+std::string described(const Json& interface)
 {
-	std::cout << "  " << describe_interface(ingress) << " -> " << describe_interface(route.egress)
-		  << " dst " << route.dst_mac.to_string() << " src " << route.src_mac.to_string() << "\n";
+	const std::string index = "ifindex " + std::to_string(interface.at("ifindex").get<unsigned>());
+	const Json& name = interface.at("interface");
+	return name.is_null() ? index : name.get<std::string>() + " (" + index + ")";
 }
 
-void print_details(const AttachedProgram& attached)
+Json route_json(unsigned ingress, const MapRoute& route)
 {
-	const unsigned ifindex = attached.ifindex;
-	const std::string& name = attached.program.name();
-	if (name == XDPFWD_PROG_STATIC) {
-		const StaticRoute route = StaticForwarder::attached_to(ifindex).route();
-		std::cout << "  static: -> " << describe_interface(route.egress.ifindex()) << " dst "
-			  << route.dst_mac.to_string() << " src "
-			  << (route.src_mac ? route.src_mac->to_string() : std::string("unchanged")) << "\n";
-	} else if (name == XDPFWD_PROG_MAP) {
-		const auto route = MapForwarder::attached_to(ifindex).route(ifindex);
-		if (route)
-			print_route(ifindex, *route);
-		else
+	return {{"ingress", interface_json(ingress)},
+		{"egress", interface_json(route.egress)},
+		{"dst_mac", route.dst_mac.to_string()},
+		{"src_mac", route.src_mac.to_string()}};
+}
+
+void print_route(const Json& route)
+{
+	std::cout << "  " << described(route.at("ingress")) << " -> " << described(route.at("egress")) << " dst "
+		  << route.at("dst_mac").get<std::string>() << " src " << route.at("src_mac").get<std::string>() << "\n";
+}
+
+template <class... F>
+struct Overloaded : F... {
+	using F::operator()...;
+};
+
+/// What runs on `ifindex`: interface, ifindex, program, program_id, mode (null when nothing
+/// is attached) and, for an xdpfwd forwarder, its configuration under "static", "map" or "fib".
+Json status_json(unsigned ifindex)
+{
+	Json status = interface_json(ifindex);
+	const auto attached = find_attached(ifindex);
+	status["program"] = attached ? Json(attached->program.name()) : Json(nullptr);
+	status["program_id"] = attached ? Json(attached->program.id()) : Json(nullptr);
+	status["mode"] = attached ? Json(to_string(attached->mode)) : Json(nullptr);
+	if (!attached || attached->kind == ForwarderKind::foreign)
+		return status;
+	const auto forwarder = find_forwarder(ifindex);
+	if (!forwarder)
+		return status; // detached meanwhile
+	std::visit(Overloaded{
+		       [](const PassProgram&) {},
+		       [&](const StaticForwarder& fixed) {
+			       const StaticRoute route = fixed.route();
+			       status["static"] = {{"egress", interface_json(route.egress.ifindex())},
+						   {"dst_mac", route.dst_mac.to_string()},
+						   {"src_mac", route.src_mac ? Json(route.src_mac->to_string()) : Json(nullptr)}};
+		       },
+		       [&](const MapForwarder& map) {
+			       const auto route = map.route(ifindex);
+			       status["map"] = {{"route", route ? route_json(ifindex, *route) : Json(nullptr)}};
+		       },
+		       [&](const FibForwarder& fib) {
+			       Json ports = Json::array();
+			       for (const unsigned port : fib.egress_ports())
+				       ports.push_back(interface_json(port));
+			       status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
+						{"egress", fib.is_egress(ifindex)},
+						{"ports", ports}};
+		       },
+	       },
+	       *forwarder);
+	return status;
+}
+
+void print_status(const Json& status)
+{
+	std::cout << described(status) << ": ";
+	if (status.at("program").is_null()) {
+		std::cout << "nothing attached\n";
+		return;
+	}
+	std::cout << status.at("program").get<std::string>() << " id " << status.at("program_id") << " "
+		  << status.at("mode").get<std::string>() << "\n";
+	if (status.contains("static")) {
+		const Json& route = status["static"];
+		std::cout << "  static: -> " << described(route.at("egress")) << " dst " << route.at("dst_mac").get<std::string>()
+			  << " src " << (route.at("src_mac").is_null() ? "unchanged" : route.at("src_mac").get<std::string>())
+			  << "\n";
+	} else if (status.contains("map")) {
+		if (status["map"].at("route").is_null())
 			std::cout << "  map: no route for this ingress (traffic goes to the kernel)\n";
-	} else if (name == XDPFWD_PROG_FIB) {
-		const FibForwarder fib = FibForwarder::attached_to(ifindex);
-		std::cout << "  fib: lookup " << (fib.lookup() == FibLookup::direct ? "direct" : "full")
-			  << ", egress " << (fib.is_egress(ifindex) ? "enabled" : "disabled") << ", ports:";
-		for (const unsigned port : fib.egress_ports())
-			std::cout << " " << describe_interface(port);
+		else
+			print_route(status["map"]["route"]);
+	} else if (status.contains("fib")) {
+		const Json& fib = status["fib"];
+		std::cout << "  fib: lookup " << fib.at("lookup").get<std::string>() << ", egress "
+			  << (fib.at("egress").get<bool>() ? "enabled" : "disabled") << ", ports:";
+		for (const Json& port : fib.at("ports"))
+			std::cout << " " << described(port);
 		std::cout << "\n";
 	}
+}
+
+/// The interfaces `names` or, without names, every interface with an XDP program (that
+/// `wanted` accepts, when given).
+std::vector<unsigned> interfaces_or_all(const std::vector<std::string>& names,
+					const std::function<bool(const AttachedProgram&)>& wanted = {})
+{
+	if (!names.empty())
+		return resolve(names);
+	std::vector<unsigned> result;
+	for (const LinkInfo& link : list_links()) {
+		if (!link.xdp_program_id)
+			continue;
+		if (wanted) {
+			const auto attached = find_attached(link.ifindex);
+			if (!attached || !wanted(*attached))
+				continue;
+		}
+		result.push_back(link.ifindex);
+	}
+	return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+
+struct AttachArgs {
+	std::string mode = "auto";
+	bool force = false;
+	bool no_peer_check = false;
+	std::vector<std::string> interfaces;   // map, fib, pass
+	std::string in, out, dst_mac, src_mac; // static
+	std::string lookup = "full";           // fib
+
+	[[nodiscard]] AttachOptions options() const
+	{
+		static const std::map<std::string, AttachMode> modes{
+		    {"auto", AttachMode::automatic}, {"native", AttachMode::native}, {"generic", AttachMode::generic}};
+		return {modes.at(mode), force, false};
+	}
+};
+
+/// A MAC address, refused with MacAddress::parse's own explanation.
+const CLI::Validator mac_address(
+    [](std::string& text) {
+	    try {
+		    (void)MacAddress::parse(text);
+		    return std::string();
+	    } catch (const Error& e) {
+		    return std::string(e.what());
+	    }
+    },
+    "MAC");
+
+// Attach non-persistently first: if one interface fails, the forwarder's destructor takes the
+// others back. Only a complete set is made persistent.
+template <class F>
+int attach_all(Forwarder& forwarder, const std::vector<std::string>& interfaces, F&& add)
+{
+	for (const unsigned ifindex : resolve(interfaces))
+		add(ifindex);
+	forwarder.persist();
+	report_attached(forwarder);
+	return exit_ok;
+}
+
+void add_attach(CLI::App& app, Action& action)
+{
+	auto args = std::make_shared<AttachArgs>();
+	CLI::App* attach = app.add_subcommand("attach", "load a forwarder and leave it attached\n"
+	    "Loads the mode's program once and attaches it to every IF; it stays after xdpfwd exits.\n"
+	    "Either every interface is attached or none is.");
+	attach->footer("example: xdpfwd -n router attach fib uno dos --lookup direct");
+	attach->add_option("--mode", args->mode, "where XDP runs (default auto: native, else generic)")
+	    ->check(CLI::IsMember({"native", "generic", "auto"}))
+	    ->option_text("native|generic|auto");
+	attach->add_flag("--force", args->force, "replace a program something else attached");
+	attach->add_flag("--no-peer-check", args->no_peer_check,
+			 "allow a veth redirect target whose peer has neither XDP nor GRO");
+	needs_subcommand(attach, "a mode");
+
+	CLI::App* fixed = attach->add_subcommand("static", "everything arriving on IN leaves through OUT towards DST_MAC")
+			      ->group("Modes");
+	fixed->footer("example: xdpfwd -n router attach static dos uno 02:00:5e:00:53:01");
+	fixed->add_option("IN", args->in, "ingress interface")->required();
+	fixed->add_option("OUT", args->out, "egress interface")->required();
+	fixed->add_option("DST_MAC", args->dst_mac, "destination MAC written into every packet")
+	    ->required()
+	    ->check(mac_address);
+	fixed->add_option("SRC_MAC", args->src_mac, "source MAC (default: left as received)")->check(mac_address);
+	on_command(fixed, action, [args] {
+		StaticRoute route{Interface(args->out), MacAddress::parse(args->dst_mac), std::nullopt, !args->no_peer_check};
+		if (!args->src_mac.empty())
+			route.src_mac = MacAddress::parse(args->src_mac);
+		const Interface ingress(args->in);
+		StaticForwarder forwarder(route);
+		forwarder.add_port(ingress, args->options());
+		forwarder.persist();
+		report_attached(forwarder);
+		return exit_ok;
+	});
+
+	CLI::App* map = attach->add_subcommand("map", "routes per ingress port, in maps (then: xdpfwd route set)")
+			    ->group("Modes");
+	map->footer("example: xdpfwd -n router attach map uno dos && xdpfwd -n router route set dos uno");
+	map->add_option("IF", args->interfaces, "the ports")->required();
+	on_command(map, action, [args] {
+		MapForwarder forwarder;
+		return attach_all(forwarder, args->interfaces,
+				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->options()); });
+	});
+
+	CLI::App* fib = attach->add_subcommand("fib", "the kernel's routing table decides; every IF is a port")
+			    ->group("Modes");
+	fib->add_option("IF", args->interfaces, "the ports")->required();
+	fib->add_option("--lookup", args->lookup, "full: routing rules too; direct: the main table only (faster)")
+	    ->check(CLI::IsMember({"full", "direct"}))
+	    ->option_text("full|direct");
+	on_command(fib, action, [args] {
+		FibForwarder forwarder(args->lookup == "direct" ? FibLookup::direct : FibLookup::full);
+		return attach_all(forwarder, args->interfaces, [&](unsigned ifindex) {
+			forwarder.add_port(ifindex, args->options(), !args->no_peer_check);
+		});
+	});
+
+	CLI::App* pass = attach->add_subcommand("pass", "passes everything: the program a veth peer needs")->group("Modes");
+	pass->footer("example: xdpfwd -n lab-uno attach pass veth0");
+	pass->add_option("IF", args->interfaces, "the interfaces")->required();
+	on_command(pass, action, [args] {
+		PassProgram forwarder;
+		return attach_all(forwarder, args->interfaces,
+				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->options()); });
+	});
+}
+
+void add_detach(CLI::App& app, Action& action)
+{
+	auto names = std::make_shared<std::vector<std::string>>();
+	CLI::App* detach = app.add_subcommand("detach", "remove what xdpfwd attached to interfaces\n"
+	    "Removes what xdpfwd attached (and, for map and fib, the interface's route or port entry).\n"
+	    "A program xdpfwd did not attach is left alone and reported.");
+	detach->footer("example: xdpfwd -n router detach uno dos");
+	detach->add_option("IF", *names, "the interfaces")->required();
+	on_command(detach, action, [names] {
+		int result = exit_ok;
+		for (const unsigned ifindex : resolve(*names)) {
+			const DetachResult detached = detach_xdpfwd(ifindex);
+			if (detached.program.empty()) {
+				std::cout << "nothing attached to " << describe_interface(ifindex) << "\n";
+			} else if (!detached.ours) {
+				std::cerr << "xdpfwd: not detaching " << one_line(detached.program) << " from "
+					  << describe_interface(ifindex) << ": xdpfwd did not attach it\n";
+				result = exit_failed;
+			} else {
+				std::cout << "detached " << detached.program << " from " << describe_interface(ifindex) << "\n";
+			}
+		}
+		return result;
+	});
+}
+
+struct ListArgs {
+	std::vector<std::string> interfaces;
+	bool json = false;
+};
+
+void add_status(CLI::App& app, Action& action)
+{
+	auto args = std::make_shared<ListArgs>();
+	CLI::App* status = app.add_subcommand("status", "what is attached where: mode, program id, ports\n"
+	    "Shows every interface with an XDP program (or the named ones): program, id, mode, and the\n"
+	    "forwarder's configuration (static route, map routes, fib lookup and port state).");
+	status->footer("example: xdpfwd -n router status\n"
+		       "example: xdpfwd -n router status --json   (one document: {\"interfaces\": [...]})");
+	status->add_option("IF", args->interfaces, "only these interfaces");
+	status->add_flag("--json", args->json, "print one JSON document");
+	on_command(status, action, [args] {
+		Json interfaces = Json::array();
+		for (const unsigned ifindex : interfaces_or_all(args->interfaces))
+			interfaces.push_back(status_json(ifindex));
+		if (args->json) {
+			print_json({{"interfaces", interfaces}});
+			return exit_ok;
+		}
+		if (interfaces.empty())
+			std::cout << "no XDP programs attached\n";
+		for (const Json& one : interfaces)
+			print_status(one);
+		return exit_ok;
+	});
+}
+
+struct RouteArgs {
+	std::string in, out;
+	std::optional<std::string> dst_mac, src_mac, via;
+	bool no_peer_check = false;
+	ListArgs list;
+};
+
+void add_route(CLI::App& app, Action& action)
+{
+	auto args = std::make_shared<RouteArgs>();
+	CLI::App* route = app.add_subcommand("route", "map mode: which egress and MACs each ingress port uses\n"
+	    "Map mode's table: packets arriving on IN leave through OUT with the given MACs. IN must run the\n"
+	    "map program (xdpfwd attach map).");
+	route->footer("example: xdpfwd -n router route set dos uno --via 192.0.2.2");
+	needs_subcommand(route, "an action");
+
+	CLI::App* set = route->add_subcommand("set", "route IN's packets out of OUT\n"
+	    "Without --dst-mac the MAC is discovered: the neighbour cache entry on OUT (for --via ADDR,\n"
+	    "resolved on demand), else the MAC of OUT's veth peer. --src-mac defaults to OUT's own MAC.")->group("Actions");
+	set->footer("example: xdpfwd -n router route set dos uno --via 192.0.2.2");
+	set->add_option("IN", args->in, "ingress interface (runs the map program)")->required();
+	set->add_option("OUT", args->out, "egress interface")->required();
+	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address)->option_text("MAC");
+	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address)->option_text("MAC");
+	set->add_option("--via", args->via, "discover the destination MAC of this neighbour address")->option_text("ADDR");
+	set->add_flag("--no-peer-check", args->no_peer_check, "allow a veth OUT whose peer has neither XDP nor GRO");
+	on_command(set, action, [args] {
+		const unsigned ingress = Interface(args->in).ifindex();
+		const unsigned egress = Interface(args->out).ifindex();
+		MapRoute route{egress, {}, {}};
+		route.dst_mac = args->dst_mac ? MacAddress::parse(*args->dst_mac) : discover_dst_mac(egress, args->via);
+		route.src_mac = args->src_mac ? MacAddress::parse(*args->src_mac) : mac_of(egress);
+		MapForwarder forwarder = MapForwarder::attached_to(ingress);
+		forwarder.set_route(ingress, route, !args->no_peer_check);
+		std::cout << "route set:\n";
+		print_route(route_json(ingress, route));
+		return exit_ok;
+	});
+
+	CLI::App* list = route->add_subcommand("list", "the routes of the map programs")->group("Actions");
+	list->footer("example: xdpfwd -n router route list --json   (one document: {\"programs\": [...]})");
+	list->add_option("IF", args->list.interfaces, "only the programs on these interfaces");
+	list->add_flag("--json", args->list.json, "print one JSON document");
+	on_command(list, action, [args] {
+		const auto ifindexes = interfaces_or_all(args->list.interfaces, [](const AttachedProgram& attached) {
+			return attached.kind == ForwarderKind::map;
+		});
+		Json programs = Json::array();
+		std::set<std::uint32_t> shown; // ports of one program share its table
+		for (const unsigned ifindex : ifindexes) {
+			MapForwarder forwarder = MapForwarder::attached_to(ifindex);
+			if (!shown.insert(forwarder.program().id()).second)
+				continue;
+			Json routes = Json::array();
+			for (const auto& [ingress, route] : forwarder.routes())
+				routes.push_back(route_json(ingress, route));
+			programs.push_back({{"program_id", forwarder.program().id()}, {"routes", routes}});
+		}
+		if (args->list.json) {
+			print_json({{"programs", programs}});
+			return exit_ok;
+		}
+		for (const Json& program : programs) {
+			std::cout << "map program id " << program.at("program_id") << ":\n";
+			if (program.at("routes").empty())
+				std::cout << "  (no routes)\n";
+			for (const Json& route : program.at("routes"))
+				print_route(route);
+		}
+		return exit_ok;
+	});
+
+	CLI::App* del = route->add_subcommand("del", "remove IN's route (its traffic goes to the kernel)")->group("Actions");
+	del->footer("example: xdpfwd -n router route del dos");
+	del->add_option("IN", args->in, "ingress interface")->required();
+	on_command(del, action, [args] {
+		const unsigned ingress = Interface(args->in).ifindex();
+		if (!MapForwarder::attached_to(ingress).remove_route(ingress))
+			throw Error(ENOENT, "delete the route of " + describe_interface(ingress), "it has none");
+		std::cout << "route of " << describe_interface(ingress) << " deleted\n";
+		return exit_ok;
+	});
 }
 
 } // namespace
 
 DetachResult detach_xdpfwd(unsigned ifindex)
 {
-	auto attached = find_attached(ifindex);
+	const auto attached = find_attached(ifindex);
 	if (!attached)
 		return {};
-	DetachResult result{attached->program.name(), true};
+	if (attached->kind == ForwarderKind::foreign)
+		return {attached->program.name(), false};
 	// map and fib also drop the interface's entries, so nothing stale routes to it later
-	if (result.program == XDPFWD_PROG_MAP)
-		MapForwarder::attached_to(ifindex).remove_port(ifindex);
-	else if (result.program == XDPFWD_PROG_FIB)
-		FibForwarder::attached_to(ifindex).remove_port(ifindex);
-	else if (result.program == XDPFWD_PROG_STATIC || result.program == XDPFWD_PROG_PASS)
-		XdpProgram(std::move(*attached)).detach();
-	else
-		result.ours = false;
-	return result;
+	if (auto forwarder = find_forwarder(ifindex))
+		std::visit(
+		    [&](auto& f) {
+			    if constexpr (requires { f.remove_port(ifindex); })
+				    f.remove_port(ifindex);
+			    else
+				    f.detach(ifindex);
+		    },
+		    *forwarder);
+	return {attached->program.name(), true};
 }
 
-int cmd_attach(const std::vector<std::string>& words)
+void add_port_commands(CLI::App& app, Action& action)
 {
-	if (wants_help(words)) {
-		std::cout << attach_help;
-		return exit_ok;
-	}
-	const Args args(words, {"--force", "--no-peer-check"}, {"--mode", "--lookup"});
-	const std::string& mode = args.need(0, "mode (static, map, fib or pass)");
-	AttachOptions options{parse_attach_mode(args.value("--mode")), args.has("--force"), false};
-	const bool peer_check = !args.has("--no-peer-check");
-	const auto& pos = args.positionals();
-	if (args.has("--lookup") && mode != "fib")
-		throw UsageError("--lookup is for fib mode");
-
-	// Attach non-persistently first: if one interface fails, the forwarder's destructor takes
-	// the others back. Only a complete set is made persistent.
-	auto attach_all = [&](Forwarder& forwarder, auto&& add) {
-		if (pos.size() < 2)
-			throw UsageError("missing interface");
-		for (const unsigned ifindex : resolve(pos, 1))
-			add(ifindex);
-		forwarder.persist();
-		report_attached(forwarder);
-	};
-
-	if (mode == "static") {
-		if (pos.size() < 4 || pos.size() > 5)
-			throw UsageError("static takes IN OUT DST_MAC [SRC_MAC]");
-		StaticRoute route{Interface(pos[2]), parse_mac(pos[3]), std::nullopt, peer_check};
-		if (pos.size() == 5)
-			route.src_mac = parse_mac(pos[4]);
-		const Interface ingress(pos[1]);
-		StaticForwarder forwarder(route);
-		forwarder.add_port(ingress, options);
-		forwarder.persist();
-		report_attached(forwarder);
-	} else if (mode == "map") {
-		MapForwarder forwarder;
-		attach_all(forwarder, [&](unsigned ifindex) { forwarder.attach(ifindex, options); });
-	} else if (mode == "fib") {
-		const std::string lookup = args.value("--lookup").value_or("full");
-		if (lookup != "full" && lookup != "direct")
-			throw UsageError("unknown --lookup \"" + lookup + "\": use full or direct");
-		FibForwarder forwarder(lookup == "direct" ? FibLookup::direct : FibLookup::full);
-		attach_all(forwarder, [&](unsigned ifindex) { forwarder.add_port(ifindex, options, peer_check); });
-	} else if (mode == "pass") {
-		PassProgram forwarder;
-		attach_all(forwarder, [&](unsigned ifindex) { forwarder.attach(ifindex, options); });
-	} else {
-		throw UsageError("unknown mode \"" + mode + "\": use static, map, fib or pass");
-	}
-	return exit_ok;
-}
-
-int cmd_detach(const std::vector<std::string>& words)
-{
-	if (wants_help(words)) {
-		std::cout << detach_help;
-		return exit_ok;
-	}
-	const Args args(words, {}, {});
-	(void)args.need(0, "interface");
-	const auto ifindexes = resolve(args.positionals(), 0);
-	int result = exit_ok;
-	for (const unsigned ifindex : ifindexes) {
-		const DetachResult detached = detach_xdpfwd(ifindex);
-		if (detached.program.empty()) {
-			std::cout << "nothing attached to " << describe_interface(ifindex) << "\n";
-		} else if (!detached.ours) {
-			std::cerr << "xdpfwd: not detaching " << detached.program << " from " << describe_interface(ifindex)
-				  << ": xdpfwd did not attach it\n";
-			result = exit_failed;
-		} else {
-			std::cout << "detached " << detached.program << " from " << describe_interface(ifindex) << "\n";
-		}
-	}
-	return result;
-}
-
-int cmd_status(const std::vector<std::string>& words)
-{
-	if (wants_help(words)) {
-		std::cout << status_help;
-		return exit_ok;
-	}
-	const Args args(words, {}, {});
-	std::vector<unsigned> ifindexes = resolve(args.positionals(), 0);
-	if (ifindexes.empty())
-		for (const LinkInfo& link : list_links())
-			if (link.xdp_program_id)
-				ifindexes.push_back(link.ifindex);
-	if (ifindexes.empty())
-		std::cout << "no XDP programs attached\n";
-	for (const unsigned ifindex : ifindexes) {
-		const auto attached = find_attached(ifindex);
-		if (!attached) {
-			std::cout << describe_interface(ifindex) << ": nothing attached\n";
-			continue;
-		}
-		std::cout << describe_interface(ifindex) << ": " << attached->program.name() << " id "
-			  << attached->program.id() << " " << to_string(attached->mode) << "\n";
-		print_details(*attached);
-	}
-	return exit_ok;
-}
-
-int cmd_route(const std::vector<std::string>& words)
-{
-	if (wants_help(words)) {
-		std::cout << route_help;
-		return exit_ok;
-	}
-	const Args args(words, {"--no-peer-check"}, {"--dst-mac", "--src-mac", "--via"});
-	const std::string& action = args.need(0, "route action (set, list or del)");
-	const auto& pos = args.positionals();
-	if (action == "set") {
-		if (pos.size() != 3)
-			throw UsageError("route set takes IN OUT");
-		const unsigned ingress = Interface(pos[1]).ifindex();
-		const unsigned egress = Interface(pos[2]).ifindex();
-		MapRoute route{egress, {}, {}};
-		route.dst_mac = args.value("--dst-mac") ? parse_mac(*args.value("--dst-mac")) : discover_dst_mac(egress, args.value("--via"));
-		route.src_mac = args.value("--src-mac") ? parse_mac(*args.value("--src-mac")) : mac_of(egress);
-		MapForwarder forwarder = MapForwarder::attached_to(ingress);
-		forwarder.set_route(ingress, route, !args.has("--no-peer-check"));
-		std::cout << "route set:\n";
-		print_route(ingress, route);
-	} else if (action == "list") {
-		std::vector<unsigned> ifindexes = resolve(pos, 1);
-		if (ifindexes.empty())
-			for (const LinkInfo& link : list_links())
-				if (const auto a = find_attached(link.ifindex); a && a->program.name() == XDPFWD_PROG_MAP)
-					ifindexes.push_back(link.ifindex);
-		std::set<std::uint32_t> shown_programs; // ports of one program share its table
-		for (const unsigned ifindex : ifindexes) {
-			MapForwarder forwarder = MapForwarder::attached_to(ifindex);
-			if (!shown_programs.insert(forwarder.program().id()).second)
-				continue;
-			std::cout << "map program id " << forwarder.program().id() << ":\n";
-			const auto routes = forwarder.routes();
-			if (routes.empty())
-				std::cout << "  (no routes)\n";
-			for (const auto& [ingress, route] : routes)
-				print_route(ingress, route);
-		}
-	} else if (action == "del") {
-		if (pos.size() != 2)
-			throw UsageError("route del takes IN");
-		const unsigned ingress = Interface(pos[1]).ifindex();
-		if (!MapForwarder::attached_to(ingress).remove_route(ingress))
-			throw Error(ENOENT, "delete the route of " + describe_interface(ingress), "it has none");
-		std::cout << "route of " << describe_interface(ingress) << " deleted\n";
-	} else {
-		throw UsageError("unknown route action \"" + action + "\": use set, list or del");
-	}
-	return exit_ok;
+	add_attach(app, action);
+	add_route(app, action);
+	add_detach(app, action);
+	add_status(app, action);
 }
 
 } // namespace xdpfwd::cli

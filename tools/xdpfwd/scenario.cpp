@@ -9,29 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstring>
 #include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "interrupt.hpp"
 
 namespace xdpfwd::cli {
 
 namespace {
-
-constexpr const char* scenario_help = R"(usage: xdpfwd scenario up [--prefix P] [--mode static|map|fib] [--lookup full|direct]
-       xdpfwd scenario down [--prefix P]
-Builds (or removes) the namespaces P-uno, P-dos and P-router (P defaults to xdpfwd): veth pairs
-router:uno <-> P-uno:veth0 and router:dos <-> P-dos:veth0, 192.0.2.0/24 and 2001:db8:1::/64 on
-the uno side, 198.51.100.0/24 and 2001:db8:2::/64 on the dos side, default routes through the
-router, forwarding on in the router, xdpfwd_pass on each veth0. Both are idempotent.
---mode also wires the router: static (dos -> uno), map (both ways) or fib (both ways).
-example: xdpfwd scenario up --prefix lab --mode fib && ip netns exec lab-dos ping 192.0.2.2
-)";
-
-constexpr const char* demo_help = R"(usage: xdpfwd demo [--prefix P]
-Builds a scenario with a unique prefix, forwards ping traffic (IPv4 and IPv6) in static, map and
-fib mode, prints the router's statistics for each, and removes everything, also on failure or
-Ctrl-C. Exit status 1 if any mode failed to forward.
-)";
 
 bool netns_exists(const std::string& name)
 {
@@ -55,7 +43,7 @@ void ensure_pass(const std::string& netns)
 	const NetnsScope scope(netns);
 	const unsigned veth0 = ifindex_of("veth0");
 	const auto attached = find_attached(veth0);
-	if (attached && attached->program.name() == XDPFWD_PROG_PASS)
+	if (attached && attached->kind == ForwarderKind::pass)
 		return;
 	PassProgram pass;
 	pass.attach(veth0, {.persistent = true});
@@ -170,90 +158,68 @@ void Scenario::wire(const std::string& mode)
 	}
 }
 
-int cmd_scenario(const std::vector<std::string>& words)
+namespace {
+
+struct ScenarioArgs {
+	std::string prefix = "xdpfwd";
+	std::string mode;
+	std::string lookup = "full";
+};
+
+int scenario_up(const ScenarioArgs& args)
 {
-	for (const auto& w : words)
-		if (w == "-h" || w == "--help") {
-			std::cout << scenario_help;
-			return exit_ok;
-		}
-	const Args args(words, {}, {"--prefix", "--mode", "--lookup"});
-	const std::string& action = args.need(0, "scenario action (up or down)");
-	if (args.positionals().size() != 1)
-		throw UsageError("unexpected argument \"" + args.positionals()[1] + "\"");
-	Scenario scenario(args.value("--prefix").value_or("xdpfwd"));
-	if (action == "up") {
-		std::string mode = args.value("--mode").value_or("");
-		if (!mode.empty() && mode != "static" && mode != "map" && mode != "fib")
-			throw UsageError("unknown --mode \"" + mode + "\": use static, map or fib");
-		const std::string lookup = args.value("--lookup").value_or("full");
-		if (lookup != "full" && lookup != "direct")
-			throw UsageError("unknown --lookup \"" + lookup + "\": use full or direct");
-		if (mode == "fib")
-			mode += "-" + lookup;
-		try {
-			scenario.up();
-			if (!mode.empty())
-				scenario.wire(mode);
-		} catch (...) {
-			scenario.down(); // leave nothing half-built
-			throw;
-		}
-		std::cout << "scenario up: " << scenario.router() << ", " << scenario.ns(Scenario::uno()) << " ("
-			  << Scenario::uno().v4() << ", " << Scenario::uno().v6() << "), " << scenario.ns(Scenario::dos())
-			  << " (" << Scenario::dos().v4() << ", " << Scenario::dos().v6() << ")"
-			  << (mode.empty() ? "" : ", mode " + mode) << "\n";
-	} else if (action == "down") {
-		const bool any = scenario.down();
-		// down() ignores `ip netns del` failing (it also runs from destructors): say so here
-		for (const std::string& name : {scenario.router(), scenario.ns(Scenario::uno()), scenario.ns(Scenario::dos())})
-			if (netns_exists(name))
-				throw Error(EPERM, "remove network namespace \"" + name + "\"",
-					    "`ip netns del` failed: it needs CAP_SYS_ADMIN (run as root)");
-		std::cout << (any ? "scenario down" : "no scenario with that prefix") << "\n";
-	} else {
-		throw UsageError("unknown scenario action \"" + action + "\": use up or down");
+	Scenario scenario(args.prefix);
+	const std::string mode = args.mode == "fib" ? "fib-" + args.lookup : args.mode;
+	const InterruptHandlers handlers; // Ctrl-C removes what was built so far
+	try {
+		scenario.up();
+		if (!mode.empty())
+			scenario.wire(mode);
+	} catch (...) {
+		scenario.down(); // leave nothing half-built
+		throw;
 	}
+	std::cout << "scenario up: " << scenario.router() << ", " << scenario.ns(Scenario::uno()) << " ("
+		  << Scenario::uno().v4() << ", " << Scenario::uno().v6() << "), " << scenario.ns(Scenario::dos()) << " ("
+		  << Scenario::dos().v4() << ", " << Scenario::dos().v6() << ")" << (mode.empty() ? "" : ", mode " + mode)
+		  << "\n";
 	return exit_ok;
 }
 
-namespace {
-
-Scenario* demo_scenario = nullptr;
-
-void demo_interrupted(int sig)
+int scenario_down(const ScenarioArgs& args)
 {
-	if (demo_scenario)
-		demo_scenario->down();
-	std::signal(sig, SIG_DFL);
-	std::raise(sig);
+	Scenario scenario(args.prefix);
+	const bool any = scenario.down();
+	// down() ignores `ip netns del` failing (it also runs from destructors): say so here
+	for (const std::string& name : {scenario.router(), scenario.ns(Scenario::uno()), scenario.ns(Scenario::dos())})
+		if (netns_exists(name))
+			throw Error(EPERM, "remove network namespace \"" + name + "\"",
+				    "`ip netns del` failed: it needs CAP_SYS_ADMIN (run as root)");
+	std::cout << (any ? "scenario down" : "no scenario with that prefix") << "\n";
+	return exit_ok;
 }
 
+/// Pings `address` from `from_ns` three times; a recorded signal ends the ping and the demo.
 bool ping(const std::string& from_ns, const std::string& address)
 {
-	const bool ok = run({"ip", "netns", "exec", from_ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-q", address}) == 0;
+	const bool ok = run({"ip", "netns", "exec", from_ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-q", address},
+			    {.interruptible = true}) == 0;
+	throw_if_interrupted();
 	std::cout << "  ping " << from_ns << " -> " << address << ": " << (ok ? "ok" : "FAILED") << "\n";
 	return ok;
 }
 
-} // namespace
-
-int cmd_demo(const std::vector<std::string>& words)
+int demo(const std::string& prefix)
 {
-	for (const auto& w : words)
-		if (w == "-h" || w == "--help") {
-			std::cout << demo_help;
-			return exit_ok;
-		}
-	const Args args(words, {}, {"--prefix"});
-	Scenario scenario(args.value("--prefix").value_or("xfwd-demo-" + std::to_string(::getpid())));
+	// The handlers only record a signal; the steps below notice it (must(), ping(), the checks
+	// between modes) and throw Interrupted, and `cleanup` removes the namespaces while the
+	// exception unwinds, in normal context.
+	const InterruptHandlers handlers;
+	Scenario scenario(prefix.empty() ? "xfwd-demo-" + std::to_string(::getpid()) : prefix);
 	struct Cleanup {
 		Scenario& s;
 		~Cleanup() { s.down(); }
 	} cleanup{scenario};
-	demo_scenario = &scenario;
-	for (int sig : {SIGINT, SIGTERM, SIGHUP})
-		std::signal(sig, demo_interrupted);
 
 	scenario.up();
 	std::cout << "scenario " << scenario.router() << " is up: dos " << Scenario::dos().v4() << " <-> router <-> uno "
@@ -262,6 +228,7 @@ int cmd_demo(const std::vector<std::string>& words)
 	for (const std::string mode : {"static", "map", "fib-full", "fib-direct"}) {
 		std::cout << "\n== " << mode << (mode == "static" ? " (dos -> uno; replies through the kernel)" : " (both ways)") << "\n";
 		scenario.wire(mode);
+		throw_if_interrupted();
 		std::optional<NetnsScope> in_router(std::in_place, scenario.router());
 		const unsigned dos_port = ifindex_of("dos");
 		const auto attached = find_attached(dos_port);
@@ -284,9 +251,48 @@ int cmd_demo(const std::vector<std::string>& words)
 			  << (ok && forwarded ? "ok" : "FAILED") << "\n";
 		all_ok = all_ok && ok && forwarded;
 		scenario.unwire();
+		throw_if_interrupted();
 	}
 	std::cout << "\ncleaning up " << scenario.router() << "\n";
 	return all_ok ? exit_ok : exit_failed;
+}
+
+} // namespace
+
+void add_scenario_commands(CLI::App& app, Action& action)
+{
+	auto args = std::make_shared<ScenarioArgs>();
+	CLI::App* scenario = app.add_subcommand("scenario", "build or remove the uno/dos/router namespace topology\n"
+	    "Builds (or removes) the namespaces P-uno, P-dos and P-router (P defaults to xdpfwd): veth pairs\n"
+	    "router:uno <-> P-uno:veth0 and router:dos <-> P-dos:veth0, 192.0.2.0/24 and 2001:db8:1::/64 on\n"
+	    "the uno side, 198.51.100.0/24 and 2001:db8:2::/64 on the dos side, default routes through the\n"
+	    "router, forwarding on in the router, xdpfwd_pass on each veth0. Both are idempotent.");
+	scenario->footer("example: xdpfwd scenario up --prefix lab --mode fib && ip netns exec lab-dos ping 192.0.2.2");
+	needs_subcommand(scenario, "an action");
+	scenario->add_option("--prefix", args->prefix, "namespace names start with P-")->option_text("P (default xdpfwd)");
+
+	CLI::App* up = scenario->add_subcommand("up", "create what is missing (Ctrl-C removes it again)")->group("Actions");
+	up->add_option("--mode", args->mode, "also wire the router: static (dos -> uno), map or fib (both ways)")
+	    ->check(CLI::IsMember({"static", "map", "fib"}))
+	    ->option_text("static|map|fib");
+	up->add_option("--lookup", args->lookup, "fib mode's lookup")
+	    ->check(CLI::IsMember({"full", "direct"}))
+	    ->option_text("full|direct");
+	on_command(up, action, [args] { return scenario_up(*args); });
+
+	CLI::App* down = scenario->add_subcommand("down", "remove the namespaces, and with them every veth and program")
+			     ->group("Actions");
+	down->footer("example: xdpfwd scenario down --prefix lab");
+	on_command(down, action, [args] { return scenario_down(*args); });
+
+	auto prefix = std::make_shared<std::string>();
+	CLI::App* demo_command = app.add_subcommand("demo", "forward real traffic in every mode through a scenario\n"
+	    "Builds a scenario with a unique prefix, forwards ping traffic (IPv4 and IPv6) in static, map and\n"
+	    "fib mode, prints the router's statistics for each, and removes everything, also on failure or\n"
+	    "Ctrl-C. Exit status 1 if any mode failed to forward; interrupted, it ends by the signal (130).");
+	demo_command->footer("example: xdpfwd demo");
+	demo_command->add_option("--prefix", *prefix, "namespace names start with P- (default xfwd-demo-PID)")->option_text("P");
+	on_command(demo_command, action, [prefix] { return demo(*prefix); });
 }
 
 } // namespace xdpfwd::cli

@@ -1,25 +1,26 @@
 // stats: the xdp_stats / xdp-bench view of an attached xdpfwd program, as text or JSON lines.
-#include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
 #include "cli.hpp"
+#include "interrupt.hpp"
+#include "json.hpp"
 
 namespace xdpfwd::cli {
 
 namespace {
 
-constexpr const char* stats_help = R"(usage: xdpfwd stats IF [--interval S] [--count N] [--json]
+constexpr const char* stats_description = R"(packets, bytes and rates per XDP action, and the reasons
 Per XDP action (ABORTED, DROP, PASS, TX, REDIRECT): packets, bytes, pps and Mbit/s over the
 interval, then the reasons that were counted (fib lookup results, TTL expiry, ...). The
 counters are the program's: a map or fib program attached to several ports counts them together.
-Without --interval: one sample over 1 s. With it: a live view every S seconds until Ctrl-C, or
-N samples with --count N. --json prints one JSON object per sample (one line each).
-example: xdpfwd -n router stats dos --interval 1 --count 5 --json
-)";
-
-volatile std::sig_atomic_t stop = 0;
+Without --interval: one sample over 1 s. With it: a live view every S seconds until Ctrl-C (which
+ends it with status 0), or N samples with --count N.)";
 
 } // namespace
 
@@ -50,69 +51,75 @@ void print_stats_text(const std::string& where, const StatsSnapshot& now, const 
 
 namespace {
 
-void print_json(unsigned ifindex, const AttachedProgram& attached, const StatsSnapshot& now, const StatsRates& rates)
+/// One sample: interface, ifindex, program, program_id, interval_s, and per action and per
+/// reason {packets, bytes, pps, mbps}: counters since load, rates over the interval. "reasons"
+/// is null for a program that counts none (pass).
+Json sample_json(unsigned ifindex, const AttachedProgram& attached, const StatsSnapshot& now, const StatsRates& rates)
 {
 	auto counter = [](const Counter& c, const Rate& r) {
-		char text[200];
-		std::snprintf(text, sizeof(text), "{\"packets\":%llu,\"bytes\":%llu,\"pps\":%.1f,\"mbps\":%.4f}",
-			      static_cast<unsigned long long>(c.packets), static_cast<unsigned long long>(c.bytes),
-			      r.packets_per_second, r.bits_per_second / 1e6);
-		return std::string(text);
+		return Json{{"packets", c.packets}, {"bytes", c.bytes}, {"pps", r.packets_per_second}, {"mbps", r.bits_per_second / 1e6}};
 	};
-	std::string line = "{\"interface\":\"" + name_of(ifindex) + "\",\"ifindex\":" + std::to_string(ifindex) +
-			   ",\"program\":\"" + attached.program.name() + "\",\"program_id\":" +
-			   std::to_string(attached.program.id()) + ",\"interval_s\":" + std::to_string(rates.seconds) +
-			   ",\"actions\":{";
+	Json sample = interface_json(ifindex);
+	sample["program"] = attached.program.name();
+	sample["program_id"] = attached.program.id();
+	sample["interval_s"] = rates.seconds;
+	Json& actions = sample["actions"] = Json::object();
 	for (std::size_t i = 0; i < xdp_action_count; ++i) {
 		const auto action = static_cast<XdpAction>(i);
-		line += (i ? "," : "") + ("\"" + std::string(to_string(action)) + "\":") + counter(now[action], rates[action]);
+		actions[std::string(to_string(action))] = counter(now[action], rates[action]);
 	}
-	line += "},\"reasons\":{";
-	for (std::size_t i = 0; i < reason_count; ++i) {
+	Json& reasons = sample["reasons"] = Json::object();
+	for (std::size_t i = 0; i < reason_count && now.has_reasons; ++i) {
 		const auto reason = static_cast<Reason>(i);
-		line += (i ? "," : "") + ("\"" + std::string(to_string(reason)) + "\":") + counter(now[reason], rates[reason]);
+		reasons[std::string(to_string(reason))] = counter(now[reason], rates[reason]);
 	}
-	line += "}}";
-	std::cout << line << std::endl;
+	if (!now.has_reasons)
+		reasons = nullptr; // the program counts none (pass), rather than none seen
+	return sample;
 }
 
-} // namespace
-
-int cmd_stats(const std::vector<std::string>& words)
+/// A number above 0 (or 0 too): CLI11's PositiveNumber names a 300-digit maximum when it refuses.
+CLI::Validator number(const std::string& what, bool zero_allowed)
 {
-	for (const auto& w : words)
-		if (w == "-h" || w == "--help") {
-			std::cout << stats_help;
-			return exit_ok;
-		}
-	const Args args(words, {"--json"}, {"--interval", "--count"});
-	if (args.positionals().size() != 1)
-		throw UsageError("stats takes one interface");
-	const unsigned ifindex = Interface(args.positionals()[0]).ifindex();
-	const double interval = args.number("--interval", 1.0);
-	const double count_arg = args.number("--count", args.has("--interval") ? 0 : 1);
-	const auto count = static_cast<unsigned long>(count_arg); // 0: until interrupted
-	if (interval <= 0)
-		throw UsageError("--interval must be positive");
+	return CLI::Validator(
+	    [=](std::string& text) {
+		    double n = 0;
+		    if (CLI::detail::lexical_cast(text, n) && (n > 0 || (zero_allowed && n == 0)))
+			    return std::string();
+		    return "takes " + what + ", not \"" + text + "\"";
+	    },
+	    "");
+}
 
+struct StatsArgs {
+	std::string interface;
+	std::optional<double> interval;
+	std::optional<unsigned long> count;
+	bool json = false;
+};
+
+int stats(const StatsArgs& args)
+{
+	const unsigned ifindex = Interface(args.interface).ifindex();
+	const double interval = args.interval.value_or(1.0);
+	const unsigned long count = args.count.value_or(args.interval ? 0 : 1); // 0: until interrupted
 	auto attached = find_attached(ifindex);
 	if (!attached)
 		throw Error(ENOENT, "read XDP statistics of " + describe_interface(ifindex), "no XDP program is attached");
 	const StatsReader reader(attached->program);
-	std::signal(SIGINT, [](int) { stop = 1; });
-	std::signal(SIGTERM, [](int) { stop = 1; });
+	const InterruptHandlers handlers; // Ctrl-C ends the live view, as --count would
 
 	StatsSnapshot previous = reader.snapshot();
-	for (unsigned long sample = 0; !stop && (count == 0 || sample < count); ++sample) {
+	for (unsigned long sample = 0; !interrupted() && (count == 0 || sample < count); ++sample) {
 		const auto wake = previous.taken + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
 						      std::chrono::duration<double>(interval));
-		while (!stop && std::chrono::steady_clock::now() < wake)
+		while (!interrupted() && std::chrono::steady_clock::now() < wake)
 			std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
 			    wake - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
 		const StatsSnapshot now = reader.snapshot();
 		const StatsRates rates = rates_between(previous, now);
-		if (args.has("--json"))
-			print_json(ifindex, *attached, now, rates);
+		if (args.json)
+			print_json(sample_json(ifindex, *attached, now, rates));
 		else
 			print_stats_text(describe_interface(ifindex) + ": " + attached->program.name() + " id " +
 				       std::to_string(attached->program.id()),
@@ -120,6 +127,24 @@ int cmd_stats(const std::vector<std::string>& words)
 		previous = now;
 	}
 	return exit_ok;
+}
+
+} // namespace
+
+void add_stats_command(CLI::App& app, Action& action)
+{
+	auto args = std::make_shared<StatsArgs>();
+	CLI::App* stats_command = app.add_subcommand("stats", stats_description);
+	stats_command->footer("example: xdpfwd -n router stats dos --interval 1 --count 5 --json");
+	stats_command->add_option("IF", args->interface, "an interface with an XDP program")->required();
+	stats_command->add_option("--interval", args->interval, "a live view, a sample every S seconds")
+	    ->check(number("a positive number of seconds", false))
+	    ->option_text("S");
+	stats_command->add_option("--count", args->count, "stop after N samples (0: never)")
+	    ->check(number("a number of samples", true))
+	    ->option_text("N");
+	stats_command->add_flag("--json", args->json, "one JSON object per sample, one line each");
+	on_command(stats_command, action, [args] { return stats(*args); });
 }
 
 } // namespace xdpfwd::cli
