@@ -2,6 +2,7 @@
 // results.md: the tables people read (and the README quotes).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "results.hpp"
@@ -13,21 +14,17 @@ std::string optional_number(const std::optional<double>& v, int digits) { return
 
 std::string describe_mode(const std::string& mode)
 {
-	if (mode == "kernel")
-		return "Linux IP forwarding (xdpfwd pass on rin)";
-	if (mode == "bare_redirect")
-		return "ceiling: bare bpf_redirect";
-	if (mode == "bare_devmap")
-		return "ceiling: bare devmap redirect";
-	if (mode == "static")
-		return "xdpfwd static";
-	if (mode == "map")
-		return "xdpfwd map";
-	if (mode == "fib_full")
-		return "xdpfwd fib (full lookup)";
-	if (mode == "fib_direct")
-		return "xdpfwd fib (direct lookup)";
-	return mode;
+	static const std::map<std::string, std::string> names{
+	    {"kernel", "Linux IP forwarding (xdpfwd pass on rin)"},
+	    {"bare_redirect", "ceiling: bare bpf_redirect"},
+	    {"bare_devmap", "ceiling: bare devmap redirect"},
+	    {"static", "xdpfwd static"},
+	    {"map", "xdpfwd map"},
+	    {"fib_full", "xdpfwd fib (full lookup)"},
+	    {"fib_direct", "xdpfwd fib (direct lookup)"},
+	};
+	const auto it = names.find(mode);
+	return it == names.end() ? mode : it->second;
 }
 
 std::string percent(double fraction) { return std::isnan(fraction) ? "-" : fixed(100 * fraction, 2) + " %"; }

@@ -7,6 +7,7 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/errors.hpp"
 #include "support/netns.hpp"
 #include "support/scenario.hpp"
 
@@ -70,13 +71,7 @@ TEST_CASE("a veth peer in another namespace: its GRO is read there, and the fixe
 		CHECK(contains(message, "namespace " + host.name()));
 		CHECK(contains(message, "xdpfwd -n " + host.name() + " attach pass veth0"));
 		CHECK(contains(message, "ip netns exec " + host.name() + " ethtool -K veth0 gro on"));
-		int err = 0;
-		try {
-			FibForwarder().add_port("po0");
-		} catch (const Error& e) {
-			err = e.code().value();
-		}
-		CHECK(err == ENOLINK);
+		CHECK(test::errno_of([] { FibForwarder().add_port("po0"); }) == ENOLINK);
 	}
 	must(host.exec("ethtool -K veth0 gro on"));
 	const auto scope = router.enter();
