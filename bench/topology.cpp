@@ -39,8 +39,13 @@ void install_routes(const Netns& ns, unsigned count)
 
 Topology::Topology(const std::vector<unsigned>& scale_routes)
 {
+	// The idle links only host attached programs. Without IPv6 they send no DAD, RS or MLD frame
+	// at link-up that the harness attached there could turn into a bench frame for the forwarder
+	// to bounce between them forever (seen: a CPU livelocked in softirq).
+	must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=1"));
 	add_veth(gen_, "idle0", gen_, "idle1");
 	add_veth(gen_, "idle2", gen_, "idle3");
+	must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=0"));
 	add_router("router", 0);
 	for (const unsigned routes : scale_routes)
 		add_router("fib" + std::to_string(routes), routes);
