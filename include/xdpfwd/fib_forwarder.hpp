@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -25,9 +27,13 @@ enum class FibLookup { full, direct };
 /// (another program attached), ENOLINK (a veth port whose peer has no XDP program).
 class FibForwarder : public Forwarder {
 public:
-	explicit FibForwarder(FibLookup lookup = FibLookup::full)
+	/// `route_cache_entries` sizes the route cache (an LRU: the least recently used entry makes
+	/// room); the cache is used only while a RouteCacheKeeper runs (route_cache.hpp).
+	explicit FibForwarder(FibLookup lookup = FibLookup::full, std::uint32_t route_cache_entries = 65536)
 	    : FibForwarder(load_skeleton<xdpfwd_fib>(XDPFWD_PROG_FIB, [&](xdpfwd_fib& skel) {
 		      skel.rodata->direct_lookup = lookup == FibLookup::direct;
+		      check(bpf_map__set_max_entries(skel.maps.route_cache, std::max<std::uint32_t>(route_cache_entries, 1)),
+			    [] { return std::string("size the route cache"); });
 	      }))
 	{
 	}
@@ -77,6 +83,13 @@ public:
 			result.push_back(entry.ifindex);
 		std::sort(result.begin(), result.end());
 		return result;
+	}
+
+	/// Entries in the route cache now, stale ones included (one syscall per entry: for metrics,
+	/// not for a hot loop).
+	[[nodiscard]] std::uint64_t route_cache_entries() const
+	{
+		return program().map<xdpfwd_route_key, xdpfwd_route_entry>(XDPFWD_MAP_ROUTE_CACHE).keys().size();
 	}
 
 	[[nodiscard]] FibLookup lookup() const

@@ -52,6 +52,9 @@ enum class Reason : std::uint32_t {
 	malformed = XDPFWD_REASON_MALFORMED,
 	link_scoped = XDPFWD_REASON_LOCAL,
 	vlan = XDPFWD_REASON_VLAN,
+	cache_hit = XDPFWD_REASON_CACHE_HIT,
+	cache_miss = XDPFWD_REASON_CACHE_MISS,
+	cache_stale = XDPFWD_REASON_CACHE_STALE,
 };
 inline constexpr std::size_t reason_count = XDPFWD_REASON_COUNT;
 static_assert(reason_count <= XDPFWD_REASON_SLOTS);
@@ -61,7 +64,8 @@ inline std::string_view to_string(Reason reason)
 	static constexpr std::array<std::string_view, reason_count> names{
 	    "fib_success",     "fib_blackhole", "fib_unreachable", "fib_prohibit", "fib_not_fwded", "fib_fwd_disabled",
 	    "fib_unsupp_lwt",  "fib_no_neigh",  "fib_frag_needed", "fib_no_src_addr", "ttl_expired",
-	    "port_disabled",   "not_ip",        "malformed",       "link_scoped",  "vlan"};
+	    "port_disabled",   "not_ip",        "malformed",       "link_scoped",  "vlan",
+	    "cache_hit",       "cache_miss",    "cache_stale"};
 	const auto index = static_cast<std::size_t>(reason);
 	return index < names.size() ? names[index] : "unknown";
 }
