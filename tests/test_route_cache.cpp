@@ -278,6 +278,10 @@ TEST_CASE("the keeper turns the cache off for rules and multipath, and on again 
 	settle(direct_keeper);
 	CHECK_FALSE(keeper.stats().cache_on);
 	CHECK(keeper.stats().off_reason.find("policy rule") != std::string::npos);
+	const RouteCacheState state = route_cache_state(fib); // what another process (status) sees
+	CHECK(state.keeper_alive);
+	CHECK_FALSE(state.on);
+	CHECK(state.off_reason == XDPFWD_CACHE_OFF_POLICY_RULES);
 	CHECK(direct_keeper.stats().cache_on); // a direct lookup never reads rules
 	must(lab.router.ip("-6 rule del from 2001:db8:1::/64 table main priority 100"));
 	settle(keeper);
@@ -327,7 +331,10 @@ TEST_CASE("a killed keeper's lease runs out: the program then follows route chan
 	run(fib.program(), frame, lab.p0);
 	REQUIRE(run(fib.program(), frame, lab.p0).action == XdpAction::redirect);
 	CHECK(fib.stats().snapshot()[Reason::cache_hit].packets >= 1);
-	CHECK(fib.route_cache_entries() == 1);
+	RouteCacheState state = route_cache_state(fib);
+	CHECK(state.keeper_alive);
+	CHECK(state.on);
+	CHECK(state.entries == 1);
 
 	REQUIRE(::kill(child, SIGKILL) == 0);
 	::waitpid(child, nullptr, 0);
@@ -343,4 +350,7 @@ TEST_CASE("a killed keeper's lease runs out: the program then follows route chan
 	MESSAGE("the blackhole was obeyed " << waited.count() << " ms after the keeper was killed (lease 250 ms)");
 	CHECK(action == XdpAction::drop);
 	CHECK(waited < 1s); // the lease plus the coarse clock's tick, not forever
+	state = route_cache_state(fib);
+	CHECK_FALSE(state.keeper_alive);
+	CHECK_FALSE(state.on);
 }

@@ -96,10 +96,27 @@ XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_route_entry, dmac) % 2 == 0 &&
 			  offsetof(struct xdpfwd_route_entry, smac) % 2 == 0,
 		  "struct xdpfwd_route_entry: MACs at even offsets");
 
-/* One element, mmapped by the keeper, which writes it with atomic stores. */
+/* Why a live keeper keeps the cache off (xdpfwd_cache_control.off_reason). */
+enum xdpfwd_cache_off {
+	XDPFWD_CACHE_ON = 0,
+	XDPFWD_CACHE_OFF_POLICY_RULES = 1,   /* ip rule besides the defaults (full lookups) */
+	XDPFWD_CACHE_OFF_MULTIPATH = 2,      /* a route with several nexthops */
+	XDPFWD_CACHE_OFF_NEXTHOP_OBJECT = 3, /* a route through a nexthop object (maybe a group) */
+	XDPFWD_CACHE_OFF_SOURCE_ROUTE = 4,   /* an IPv6 route that selects by source */
+	XDPFWD_CACHE_OFF_TOS_ROUTE = 5,      /* an IPv4 route that selects by TOS */
+	XDPFWD_CACHE_OFF_KEEPER_FAILED = 6,  /* the keeper hit an error and stopped */
+};
+
+/*
+ * One element, mmapped by the keeper, which writes it with atomic stores. The program reads the
+ * first two fields; the rest is for anyone asking how the cache is doing (xdpfwd status).
+ */
 struct xdpfwd_cache_control {
 	xdpfwd_u64 generation;     /* bumped on every routing change: older entries are stale */
 	xdpfwd_u64 valid_until_ns; /* CLOCK_MONOTONIC; the cache is not used past it (0: off) */
+	xdpfwd_u64 heartbeat_ns;   /* CLOCK_MONOTONIC of the keeper's last renewal, on or off */
+	xdpfwd_u32 lease_ms;       /* the keeper's lease: past heartbeat_ns + lease_ms it is gone */
+	xdpfwd_u32 off_reason;     /* enum xdpfwd_cache_off */
 };
 
 /* Program names as the kernel reports them (at most 15 characters). */

@@ -27,6 +27,16 @@
 
 namespace xdpfwd {
 
+namespace detail {
+/// CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_coarse_ns reads (coarsely).
+inline std::uint64_t monotonic_ns()
+{
+	timespec now{};
+	::clock_gettime(CLOCK_MONOTONIC, &now);
+	return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u + static_cast<std::uint64_t>(now.tv_nsec);
+}
+} // namespace detail
+
 struct KeeperOptions {
 	/// How often the keeper renews the cache's lease when nothing else happens.
 	std::chrono::milliseconds heartbeat{50};
@@ -84,6 +94,7 @@ public:
 	~RouteCacheKeeper()
 	{
 		__atomic_store_n(&control_->valid_until_ns, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&control_->heartbeat_ns, 0, __ATOMIC_RELEASE); // gone, not just late
 		::munmap(control_, sizeof(xdpfwd_cache_control));
 	}
 
@@ -120,19 +131,13 @@ public:
 	{
 		stopped_ = true;
 		__atomic_store_n(&control_->valid_until_ns, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&control_->off_reason, static_cast<std::uint32_t>(XDPFWD_CACHE_OFF_KEEPER_FAILED), __ATOMIC_RELAXED);
 		std::lock_guard lock(mutex_);
 		stats_.cache_on = false;
 		stats_.off_reason = why;
 	}
 
 private:
-	static std::uint64_t monotonic_ns()
-	{
-		timespec now{};
-		::clock_gettime(CLOCK_MONOTONIC, &now);
-		return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u + static_cast<std::uint64_t>(now.tv_nsec);
-	}
-
 	void invalidate()
 	{
 		__atomic_add_fetch(&control_->generation, 1, __ATOMIC_RELEASE);
@@ -146,14 +151,17 @@ private:
 	{
 		if (stopped_)
 			return;
-		const auto reason = safety_.unsafe_reason();
-		const std::uint64_t until =
-		    reason ? 0 : monotonic_ns() + static_cast<std::uint64_t>(std::chrono::nanoseconds(options_.lease).count());
+		const auto off = safety_.unsafe_reason();
+		const std::uint64_t now = detail::monotonic_ns();
+		const std::uint64_t until = off ? 0 : now + static_cast<std::uint64_t>(std::chrono::nanoseconds(options_.lease).count());
 		__atomic_store_n(&control_->valid_until_ns, until, __ATOMIC_RELEASE);
+		__atomic_store_n(&control_->off_reason, static_cast<std::uint32_t>(off ? off->code : XDPFWD_CACHE_ON), __ATOMIC_RELAXED);
+		__atomic_store_n(&control_->lease_ms, static_cast<std::uint32_t>(options_.lease.count()), __ATOMIC_RELAXED);
+		__atomic_store_n(&control_->heartbeat_ns, now, __ATOMIC_RELEASE);
 		std::lock_guard lock(mutex_);
 		++stats_.heartbeats;
-		stats_.cache_on = !reason;
-		stats_.off_reason = reason.value_or("");
+		stats_.cache_on = !off;
+		stats_.off_reason = off ? off->why : "";
 	}
 
 	KeeperOptions options_;
@@ -166,6 +174,52 @@ private:
 	mutable std::mutex mutex_;
 	KeeperStats stats_;
 };
+
+/// How a fib forwarder's route cache is doing, as any process can read it from the program.
+struct RouteCacheState {
+	bool keeper_alive = false; ///< a keeper renewed within its lease
+	bool on = false;           ///< the program uses the cache now
+	xdpfwd_cache_off off_reason = XDPFWD_CACHE_ON;
+	std::uint64_t generation = 0;
+	std::uint64_t entries = 0;
+};
+
+inline const char* to_string(xdpfwd_cache_off reason)
+{
+	switch (reason) {
+	case XDPFWD_CACHE_ON:
+		return "on";
+	case XDPFWD_CACHE_OFF_POLICY_RULES:
+		return "policy rules (ip rule) besides the defaults";
+	case XDPFWD_CACHE_OFF_MULTIPATH:
+		return "a multipath route";
+	case XDPFWD_CACHE_OFF_NEXTHOP_OBJECT:
+		return "a route through a nexthop object";
+	case XDPFWD_CACHE_OFF_SOURCE_ROUTE:
+		return "a source-specific IPv6 route";
+	case XDPFWD_CACHE_OFF_TOS_ROUTE:
+		return "an IPv4 TOS route";
+	case XDPFWD_CACHE_OFF_KEEPER_FAILED:
+		return "the keeper failed";
+	}
+	return "unknown";
+}
+
+/// Reads the route cache's control block and counts its entries. Throws Error.
+inline RouteCacheState route_cache_state(const FibForwarder& fib)
+{
+	const auto control = fib.program().map<std::uint32_t, xdpfwd_cache_control>(XDPFWD_MAP_CACHE_CONTROL).get(0);
+	RouteCacheState state;
+	if (!control)
+		return state;
+	const std::uint64_t now = detail::monotonic_ns();
+	state.keeper_alive = control->heartbeat_ns && control->heartbeat_ns + control->lease_ms * 1000000ull > now;
+	state.on = control->valid_until_ns > now;
+	state.off_reason = static_cast<xdpfwd_cache_off>(control->off_reason);
+	state.generation = control->generation;
+	state.entries = fib.route_cache_entries();
+	return state;
+}
 
 /// A RouteCacheKeeper on a thread of its own, for hosts without an event loop. Made in the
 /// ports' namespace like the keeper; stops (and turns the cache off) when destroyed.

@@ -19,11 +19,18 @@
 #include <optional>
 #include <string>
 
+#include "../abi.h"
 #include "../policy_rules.hpp"
 #include "route_monitor.hpp"
 #include "rtnetlink.hpp"
 
 namespace xdpfwd::detail {
+
+/// Why the cache must be off: the code the keeper publishes, and words for people.
+struct CacheOff {
+	xdpfwd_cache_off code;
+	std::string why;
+};
 
 class CacheSafety {
 public:
@@ -72,12 +79,16 @@ public:
 	}
 
 	/// Why the cache must stay off, or nullopt when it may be used.
-	[[nodiscard]] std::optional<std::string> unsafe_reason() const
+	[[nodiscard]] std::optional<CacheOff> unsafe_reason() const
 	{
 		if (!direct_ && custom_rules_)
-			return std::to_string(custom_rules_) + " policy rule(s) (ip rule) besides the defaults";
-		if (!special_routes_.empty())
-			return special_routes_.begin()->second + " (" + std::to_string(special_routes_.size()) + " such route(s))";
+			return CacheOff{XDPFWD_CACHE_OFF_POLICY_RULES,
+					std::to_string(custom_rules_) + " policy rule(s) (ip rule) besides the defaults"};
+		if (!special_routes_.empty()) {
+			CacheOff off = special_routes_.begin()->second;
+			off.why += " (" + std::to_string(special_routes_.size()) + " route(s) the cache cannot key)";
+			return off;
+		}
 		return std::nullopt;
 	}
 
@@ -128,17 +139,17 @@ private:
 		const std::string key = std::to_string(route->rtm_family) + " " + std::to_string(table) + " " + prefix + " " +
 					std::to_string(route->rtm_tos) + " " + std::to_string(priority) + " " +
 					std::to_string(route->rtm_src_len);
-		std::string why;
+		std::optional<CacheOff> off;
 		if (multipath)
-			why = "a multipath route to " + prefix;
+			off = CacheOff{XDPFWD_CACHE_OFF_MULTIPATH, "a multipath route to " + prefix};
 		else if (nexthop_object)
-			why = "a route through a nexthop object to " + prefix;
+			off = CacheOff{XDPFWD_CACHE_OFF_NEXTHOP_OBJECT, "a route through a nexthop object to " + prefix};
 		else if (route->rtm_family == AF_INET6 && route->rtm_src_len)
-			why = "a source-specific route to " + prefix;
+			off = CacheOff{XDPFWD_CACHE_OFF_SOURCE_ROUTE, "a source-specific route to " + prefix};
 		else if (route->rtm_family == AF_INET && route->rtm_tos)
-			why = "a TOS route to " + prefix;
-		if (msg.nlmsg_type == RTM_NEWROUTE && !why.empty()) {
-			special_routes_[key] = why;
+			off = CacheOff{XDPFWD_CACHE_OFF_TOS_ROUTE, "a TOS route to " + prefix};
+		if (msg.nlmsg_type == RTM_NEWROUTE && off) {
+			special_routes_[key] = *off;
 		} else if (special_routes_.erase(key) && route->rtm_family == AF_INET6) {
 			// IPv6 deletes one nexthop of a multipath route at a time: ask again what is left
 			rebuild_pending_ = true;
@@ -150,7 +161,7 @@ private:
 	bool direct_;
 	bool rebuild_pending_ = false;
 	unsigned custom_rules_ = 0;
-	std::map<std::string, std::string> special_routes_; // route key -> why it makes the cache unsafe
+	std::map<std::string, CacheOff> special_routes_; // route key -> why it makes the cache unsafe
 };
 
 } // namespace xdpfwd::detail
