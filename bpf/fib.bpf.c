@@ -4,32 +4,73 @@
  * egress port and both MACs; every lookup result is counted, and whatever the kernel must answer
  * itself (ICMP errors, ARP/ND, local delivery) is passed up unmodified.
  */
+#include "lib/devmap.h"
 #include "lib/forward.h"
 
-#ifndef AF_INET
-#define AF_INET 2
-#endif
-#ifndef AF_INET6
-#define AF_INET6 10
-#endif
+/* Every lookup result is counted as the reason of the same number (xdpfwd/abi.h). */
+#define SAME_NUMBER(result)                                                                        \
+	_Static_assert(BPF_FIB_LKUP_RET_##result == XDPFWD_REASON_FIB_##result,                    \
+		       "BPF_FIB_LKUP_RET_" #result " is XDPFWD_REASON_FIB_" #result)
+SAME_NUMBER(SUCCESS);
+SAME_NUMBER(BLACKHOLE);
+SAME_NUMBER(UNREACHABLE);
+SAME_NUMBER(PROHIBIT);
+SAME_NUMBER(NOT_FWDED);
+SAME_NUMBER(FWD_DISABLED);
+SAME_NUMBER(UNSUPP_LWT);
+SAME_NUMBER(NO_NEIGH);
+SAME_NUMBER(FRAG_NEEDED);
+SAME_NUMBER(NO_SRC_ADDR);
+#undef SAME_NUMBER
+
+/* the lookup's MACs go to copy_mac, which moves 16-bit words */
+_Static_assert(offsetof(struct bpf_fib_lookup, smac) % 2 == 0 &&
+		       offsetof(struct bpf_fib_lookup, dmac) % 2 == 0,
+	       "bpf_fib_lookup: MACs at even offsets");
 
 #define IPV6_FLOWINFO_MASK bpf_htonl(0x0FFFFFFF)
 
 /* Set before load: direct lookup skips policy rules (ip rule) and goes to the main table. */
 const volatile bool direct_lookup = false;
 
-/* Egress ports this forwarder may send to; keyed and valued by ifindex. */
-struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct bpf_devmap_val);
-} tx_ports SEC(".maps");
+/* The egress ports this forwarder may send to: egress ifindex -> itself. */
+struct ifindex_devmap tx_ports SEC(".maps");
 
-static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt)
+/*
+ * The route cache: a successful lookup's answer per (ingress, family, destination). The key holds
+ * everything a lookup reads while user space's keeper keeps the cache on: it turns the cache off
+ * for policy rules, multipath and source- or TOS-specific routes, which read more (see
+ * xdpfwd/detail/cache_safety.hpp), and bumps the generation on every routing change.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* user space sizes it before load */
+	__type(key, struct xdpfwd_route_key);
+	__type(value, struct xdpfwd_route_entry);
+} route_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpfwd_cache_control);
+} cache_control SEC(".maps");
+
+/* Whether this packet may use the cache, with the generation read before any lookup. */
+struct cache_use {
+	bool on;
+	__u64 generation;
+	struct xdpfwd_route_key key;
+};
+
+static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt,
+					__u32 ingress, const int family)
 {
-	if (pkt->kind == PARSE_IPV4) {
-		fib->family = AF_INET;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = family;
+	fib->ifindex = ingress;
+	if (family == AF_INET) {
 		fib->tos = pkt->ip4->tos;
 		fib->l4_protocol = pkt->ip4->protocol;
 		fib->tot_len = bpf_ntohs(pkt->ip4->tot_len);
@@ -39,7 +80,6 @@ static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct
 		struct in6_addr *src = (struct in6_addr *)fib->ipv6_src;
 		struct in6_addr *dst = (struct in6_addr *)fib->ipv6_dst;
 
-		fib->family = AF_INET6;
 		fib->flowinfo = *(__be32 *)pkt->ip6 & IPV6_FLOWINFO_MASK;
 		fib->l4_protocol = pkt->ip6->nexthdr;
 		/* the MTU check compares the whole L3 packet, header included */
@@ -49,23 +89,101 @@ static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct
 	}
 }
 
-static __always_inline int fib_forward(struct xdp_md *ctx)
+static __always_inline __u32 l3_length(const struct packet *pkt, const int family)
 {
-	struct bpf_fib_lookup fib = {};
-	struct packet pkt;
-	int action = forwarding_gate(ctx, &pkt);
+	if (family == AF_INET)
+		return bpf_ntohs(pkt->ip4->tot_len);
+	return bpf_ntohs(pkt->ip6->payload_len) + sizeof(struct ipv6hdr);
+}
+
+/*
+ * The cache's answer for this packet, or NULL (then use->on says whether to remember the
+ * lookup's). Without a live lease (no keeper, or one that stopped renewing it) the cache is not
+ * read at all: fib mode then works exactly as without one.
+ */
+static __always_inline const struct xdpfwd_route_entry *
+cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, struct cache_use *use)
+{
+	const struct xdpfwd_route_entry *entry;
+	struct xdpfwd_cache_control *control;
+	__u32 zero = 0;
+	__u64 until;
+
+	use->on = false;
+	control = bpf_map_lookup_elem(&cache_control, &zero);
+	if (!control)
+		return 0;
+	until = *(volatile __u64 *)&control->valid_until_ns;
+	if (!until || until < bpf_ktime_get_coarse_ns())
+		return 0;
+	use->on = true;
+	/* read before the lookup: an entry made from a lookup that a change overtook is then stale */
+	use->generation = *(volatile __u64 *)&control->generation;
+	__builtin_memset(&use->key, 0, sizeof(use->key));
+	use->key.ingress = ctx->ingress_ifindex;
+	use->key.family = family;
+	if (family == AF_INET)
+		use->key.dst[0] = pkt->ip4->daddr;
+	else
+		__builtin_memcpy(use->key.dst, &pkt->ip6->daddr, sizeof(use->key.dst));
+
+	entry = bpf_map_lookup_elem(&route_cache, &use->key);
+	if (entry && entry->generation == use->generation && l3_length(pkt, family) <= entry->mtu)
+		return entry;
+	count_reason(ctx, entry && entry->generation != use->generation ? XDPFWD_REASON_CACHE_STALE
+									: XDPFWD_REASON_CACHE_MISS);
+	return 0;
+}
+
+/*
+ * Keeps a successful lookup's answer. Whether a packet fits is decided per packet against the
+ * route's MTU, which a second lookup with the largest length learns (FRAG_NEEDED returns it).
+ */
+static __always_inline void cache_remember(struct xdp_md *ctx, const struct packet *pkt, const int family,
+					   const struct cache_use *use, const struct bpf_fib_lookup *answer)
+{
+	struct xdpfwd_route_entry entry = {.generation = use->generation, .egress = answer->ifindex};
+	struct bpf_fib_lookup probe;
+	long rc;
+
+	fill_lookup(&probe, pkt, ctx->ingress_ifindex, family);
+	probe.tot_len = 0xffff;
+	rc = bpf_fib_lookup(ctx, &probe, sizeof(probe), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		entry.mtu = probe.mtu_result;
+	else if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		entry.mtu = 0xffff;
+	else
+		return;
+	copy_mac(entry.dmac, answer->dmac);
+	copy_mac(entry.smac, answer->smac);
+	bpf_map_update_elem(&route_cache, &use->key, &entry, BPF_ANY);
+}
+
+static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
+{
+	const struct xdpfwd_route_entry *cached;
+	struct cache_use cache;
+	struct bpf_fib_lookup fib;
+	int action = forwarding_gate(pkt, family);
 	long rc;
 
 	if (action != GATE_OPEN)
 		return action;
-	if (pkt.vlan_tags)
-		return pass_for(ctx, XDPFWD_REASON_VLAN); /* the VLAN device's routes, not ours */
+	if (pkt->vlan_tags)
+		return pass_for(pkt, XDPFWD_REASON_VLAN); /* the VLAN device's routes, not ours */
 
-	fill_lookup(&fib, &pkt);
-	fib.ifindex = ctx->ingress_ifindex;
+	cached = cache_lookup(ctx, pkt, family, &cache);
+	if (cached) {
+		pkt->reason = XDPFWD_REASON_CACHE_HIT; /* counted instead of fib_success */
+		action = bpf_redirect_map(&tx_ports, cached->egress, XDP_PASS);
+		return forward_rewritten(pkt, family, action, cached->dmac, cached->smac);
+	}
+
+	fill_lookup(&fib, pkt, ctx->ingress_ifindex, family);
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
 	if (rc < 0)
-		return pass_for(ctx, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
+		return pass_for(pkt, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
 	if (rc <= XDPFWD_REASON_FIB_NO_SRC_ADDR)
 		count_reason(ctx, rc);
 
@@ -81,15 +199,17 @@ static __always_inline int fib_forward(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
+	if (cache.on)
+		cache_remember(ctx, pkt, family, &cache, &fib);
 	/* the fallback action is the port check: an egress not in tx_ports gets XDP_PASS */
 	action = bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
-	return forward_rewritten(ctx, &pkt, action, fib.dmac, fib.smac);
+	return forward_rewritten(pkt, family, action, fib.dmac, fib.smac);
 }
 
 SEC("xdp")
 int xdpfwd_fib(struct xdp_md *ctx)
 {
-	return count_action(ctx, fib_forward(ctx));
+	return count_action(ctx, forward_by_family(ctx, fib_forward));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

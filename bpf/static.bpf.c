@@ -12,16 +12,14 @@ const volatile __u16 dst_mac[ETH_ALEN / 2] = {};
 const volatile __u16 src_mac[ETH_ALEN / 2] = {};
 const volatile bool rewrite_src_mac = false;
 
-SEC("xdp")
-int xdpfwd_static(struct xdp_md *ctx)
+static __always_inline int static_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
 {
-	struct packet pkt;
-	int action = forwarding_gate(ctx, &pkt);
+	int action = forwarding_gate(pkt, family);
 
 	if (action != GATE_OPEN)
-		return count_action(ctx, action);
-	if (!egress_ifindex)
-		return count_action(ctx, pass_for(ctx, XDPFWD_REASON_PORT_DISABLED));
+		return action;
+	if (!egress_ifindex) /* the lookup: a constant, decided before load */
+		return pass_for(pkt, XDPFWD_REASON_PORT_DISABLED);
 
 	/*
 	 * Read the MACs through their volatile type: a pointer cast that drops volatile lets clang
@@ -31,9 +29,14 @@ int xdpfwd_static(struct xdp_md *ctx)
 	__u16 src[ETH_ALEN / 2] = {src_mac[0], src_mac[1], src_mac[2]};
 
 	action = bpf_redirect(egress_ifindex, 0);
-	action = forward_rewritten(ctx, &pkt, action, (unsigned char *)dst,
-				   rewrite_src_mac ? (unsigned char *)src : 0);
-	return count_action(ctx, action);
+	return forward_rewritten(pkt, family, action, (unsigned char *)dst,
+				 rewrite_src_mac ? (unsigned char *)src : 0);
+}
+
+SEC("xdp")
+int xdpfwd_static(struct xdp_md *ctx)
+{
+	return count_action(ctx, forward_by_family(ctx, static_forward));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -4,53 +4,22 @@
 
 #include <linux/capability.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/errors.hpp"
 #include "support/netns.hpp"
+#include "support/process.hpp"
 
 using namespace xdpfwd;
+using test::errno_of;
+using test::in_child;
+using test::message_of;
 using test::must;
 using test::Netns;
-
-namespace {
-
-std::string message_of(auto&& action)
-{
-	try {
-		action();
-	} catch (const Error& e) {
-		return e.what();
-	}
-	return "(no exception)";
-}
-
-int errno_of(auto&& action)
-{
-	try {
-		action();
-	} catch (const Error& e) {
-		return e.code().value();
-	}
-	return 0;
-}
-
-// Runs `body` in a child process and returns its exit status (body returns the status).
-int in_child(auto&& body)
-{
-	const pid_t pid = ::fork();
-	if (pid == 0)
-		::_exit(body());
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-} // namespace
 
 TEST_CASE("MacAddress parses and formats, and names bad text")
 {
@@ -118,9 +87,7 @@ TEST_CASE("DevMap works with ifindex keys and values above 64 and 65535")
 TEST_CASE("XdpProgram refuses another program unless forced, and detaches only its own")
 {
 	Netns ns("attach");
-	must(ns.ip("link add name at0 type veth peer name at1"));
-	must(ns.ip("link set at0 up"));
-	must(ns.ip("link set at1 up"));
+	test::add_veth(ns, "at0", ns, "at1");
 	const auto scope = ns.enter();
 	const unsigned ifindex = ifindex_of("at0");
 	PassProgram first;

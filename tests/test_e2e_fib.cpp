@@ -55,8 +55,6 @@ void check_fib_scenario(FibLookup lookup, const std::string& label)
 {
 	Scenario s;
 	warm_up(s);
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 
 	{
 		const auto in_router = s.router.enter(); // the forwarder lives and dies in the router
@@ -64,13 +62,9 @@ void check_fib_scenario(FibLookup lookup, const std::string& label)
 		forwarder.add_port("uno");
 		forwarder.add_port("dos");
 		CHECK(forwarder.lookup() == lookup);
-		CHECK(forwarder.is_egress(uno_port));
-		CHECK(forwarder.is_egress(dos_port));
-		for (const unsigned port : {uno_port, dos_port}) {
-			const auto attached = find_attached(port);
-			REQUIRE(attached);
-			CHECK(attached->program.id() == forwarder.program().id());
-		}
+		CHECK(forwarder.is_egress(s.uno_port));
+		CHECK(forwarder.is_egress(s.dos_port));
+		check_router_runs(s, forwarder.program());
 		const StatsReader stats = forwarder.stats();
 
 		const StatsSnapshot start = stats.snapshot();
@@ -115,20 +109,14 @@ void check_fib_scenario(FibLookup lookup, const std::string& label)
 		CHECK(resolved.kernel_forwarded == 0);
 
 		// a port taken out of tx_ports may no longer be an egress: the kernel forwards there
-		CHECK(forwarder.disable_egress(uno_port));
+		CHECK(forwarder.disable_egress(s.uno_port));
 		const Observed disabled = ping_through(s, s.dos, s.uno, Family::v6, &stats);
 		report(label + " uno not in tx_ports, ping dos->uno IPv6: " + disabled.describe());
 		CHECK(disabled.arrived == 3);
 		CHECK(disabled.kernel_forwarded == 3); // the requests; the replies still leave on dos in XDP
 		CHECK(disabled.redirects >= 3);
 		CHECK(disabled.delta(Reason::port_disabled) >= 3);
-		forwarder.enable_egress(uno_port);
-	}
-
-	{
-		const auto in_router = s.router.enter();
-		CHECK_FALSE(find_attached(uno_port));
-		CHECK_FALSE(find_attached(dos_port));
+		forwarder.enable_egress(s.uno_port);
 	}
 	check_kernel_forwards(s, label + " detached");
 }

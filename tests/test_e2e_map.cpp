@@ -13,8 +13,6 @@ TEST_CASE("map: uno <-> dos forwarded in XDP both ways, routes change while traf
 {
 	Scenario s;
 	warm_up(s);
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 	// what arrives on dos leaves on uno for uno's host, and the other way round
 	const MapRoute to_uno = s.map_route_to("uno");
 	const MapRoute to_dos = s.map_route_to("dos");
@@ -27,11 +25,7 @@ TEST_CASE("map: uno <-> dos forwarded in XDP both ways, routes change while traf
 		CHECK(forwarder.routes().size() == 2);
 		CHECK(forwarder.route("dos") == to_uno);
 		CHECK(forwarder.route("uno") == to_dos);
-		for (const unsigned port : {uno_port, dos_port}) {
-			const auto attached = find_attached(port);
-			REQUIRE(attached);
-			CHECK(attached->program.id() == forwarder.program().id());
-		}
+		check_router_runs(s, forwarder.program());
 		const StatsReader stats = forwarder.stats();
 
 		check_xdp_forwards(s, stats, s.dos, s.uno, "map");
@@ -41,7 +35,7 @@ TEST_CASE("map: uno <-> dos forwarded in XDP both ways, routes change while traf
 		{
 			CHECK(forwarder.remove_route("dos"));
 			CHECK_FALSE(forwarder.route("dos"));
-			CHECK(find_attached(dos_port)); // still attached: it passes what it has no route for
+			CHECK(find_attached(s.dos_port)); // still attached: it passes what it has no route for
 			const Observed unrouted = ping_through(s, s.dos, s.uno, Family::v4, &stats);
 			report("map without dos route, ping dos->uno IPv4: " + unrouted.describe());
 			CHECK(unrouted.arrived == 3);
@@ -59,10 +53,10 @@ TEST_CASE("map: uno <-> dos forwarded in XDP both ways, routes change while traf
 		// remove_port detaches one port and leaves the other
 		{
 			CHECK(forwarder.remove_port("uno"));
-			CHECK_FALSE(find_attached(uno_port));
+			CHECK_FALSE(find_attached(s.uno_port));
 			CHECK_FALSE(forwarder.route("uno"));
-			REQUIRE(find_attached(dos_port));
-			CHECK(find_attached(dos_port)->program.id() == forwarder.program().id());
+			REQUIRE(find_attached(s.dos_port));
+			CHECK(find_attached(s.dos_port)->program.id() == forwarder.program().id());
 			// dos -> uno still XDP; the replies uno -> dos the kernel's
 			const Observed half = ping_through(s, s.dos, s.uno, Family::v6, &stats);
 			report("map after remove_port(uno), ping dos->uno IPv6: " + half.describe());
@@ -71,12 +65,6 @@ TEST_CASE("map: uno <-> dos forwarded in XDP both ways, routes change while traf
 			CHECK(half.kernel_forwarded == 3);
 			CHECK_FALSE(forwarder.remove_port("uno")); // nothing left to remove
 		}
-	}
-
-	{
-		const auto in_router = s.router.enter();
-		CHECK_FALSE(find_attached(uno_port));
-		CHECK_FALSE(find_attached(dos_port));
 	}
 	check_kernel_forwards(s, "map detached");
 }

@@ -5,15 +5,13 @@
 
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/process.hpp"
 #include "support/roles.hpp"
 #include "support/scenario.hpp"
 
@@ -22,48 +20,7 @@ using namespace xdpfwd::test;
 
 namespace {
 
-// Runs `body` in a forked child and returns its exit status (what body returns; 99 if it threw).
-// The child leaves with _exit: no atexit handler of the test process (which deletes the
-// namespaces) runs there, but body's own locals are destroyed as usual.
-int in_child(auto&& body)
-{
-	std::fflush(nullptr);
-	const pid_t pid = ::fork();
-	if (pid == 0) {
-		int status = 99;
-		try {
-			status = body();
-		} catch (const std::exception& e) {
-			std::fprintf(stderr, "child: %s\n", e.what());
-		}
-		std::fflush(nullptr);
-		::_exit(status);
-	}
-	int status = 0;
-	::waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// True when a bpf filesystem is mounted at /sys/fs/bpf in this process's mount namespace.
-bool bpffs_mounted()
-{
-	std::ifstream mounts("/proc/self/mounts");
-	std::string device, where, type, rest;
-	while (mounts >> device >> where >> type && std::getline(mounts, rest))
-		if (where == "/sys/fs/bpf" && type == "bpf")
-			return true;
-	return false;
-}
-
-std::string self_exe()
-{
-	char path[4096] = {};
-	const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-	REQUIRE(n > 0);
-	return std::string(path, static_cast<std::size_t>(n));
-}
-
-void check_found_and_detached(const Scenario& s, unsigned uno_port, unsigned dos_port, const char* name, auto&& find)
+void check_found_and_detached(const Scenario& s, const char* name, auto&& find)
 {
 	const auto in_router = s.router.enter();
 	auto found = find();
@@ -73,13 +30,13 @@ void check_found_and_detached(const Scenario& s, unsigned uno_port, unsigned dos
 	{
 		std::decay_t<decltype(found)> other;
 		CHECK_FALSE(other.detach("uno"));
-		REQUIRE(find_attached(uno_port));
-		CHECK(find_attached(uno_port)->program.id() == found.program().id());
+		REQUIRE(find_attached(s.uno_port));
+		CHECK(find_attached(s.uno_port)->program.id() == found.program().id());
 	}
 	CHECK(found.detach("uno"));
 	CHECK(found.detach("dos"));
-	CHECK_FALSE(find_attached(uno_port));
-	CHECK_FALSE(find_attached(dos_port));
+	CHECK_FALSE(find_attached(s.uno_port));
+	CHECK_FALSE(find_attached(s.dos_port));
 	CHECK_FALSE(found.detach("uno")); // nothing left
 	// the hosts' pass programs were not touched
 	const auto in_uno = s.uno.enter();
@@ -92,8 +49,6 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 {
 	Scenario s;
 	warm_up(s);
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 	const MapRoute to_uno = s.map_route_to("uno");
 	const MapRoute to_dos = s.map_route_to("dos");
 
@@ -109,8 +64,8 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 	std::uint32_t id = 0;
 	{
 		const auto in_router = s.router.enter();
-		const auto on_uno = find_attached(uno_port);
-		const auto on_dos = find_attached(dos_port);
+		const auto on_uno = find_attached(s.uno_port);
+		const auto on_dos = find_attached(s.dos_port);
 		REQUIRE(on_uno);
 		REQUIRE(on_dos);
 		CHECK(on_uno->program.name() == "xdpfwd_map");
@@ -167,7 +122,7 @@ TEST_CASE("persist: a map forwarder made persistent by one process is routed by 
 		check_xdp_forwards(s, stats, s.uno, s.dos, "persist map");
 	}
 
-	check_found_and_detached(s, uno_port, dos_port, "xdpfwd_map", [] { return MapForwarder::attached_to("dos"); });
+	check_found_and_detached(s, "xdpfwd_map", [] { return MapForwarder::attached_to("dos"); });
 	check_kernel_forwards(s, "persist map detached");
 }
 
@@ -200,8 +155,6 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 {
 	Scenario s;
 	warm_up(s);
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 
 	// 1. attaches (no egress ports yet), persist(), and exits
 	const int made = in_child([&] {
@@ -215,9 +168,9 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 	REQUIRE(made == 0);
 	{
 		const auto in_router = s.router.enter();
-		REQUIRE(find_attached(uno_port));
-		REQUIRE(find_attached(dos_port));
-		CHECK(find_attached(uno_port)->program.name() == "xdpfwd_fib");
+		REQUIRE(find_attached(s.uno_port));
+		REQUIRE(find_attached(s.dos_port));
+		CHECK(find_attached(s.uno_port)->program.name() == "xdpfwd_fib");
 	}
 
 	// 2. a separate process started the way a user would
@@ -234,8 +187,8 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 			const auto in_router = s.router.enter();
 			const FibForwarder found = FibForwarder::attached_to("dos");
 			CHECK(found.lookup() == FibLookup::direct);
-			CHECK(found.is_egress(uno_port));
-			CHECK(found.is_egress(dos_port));
+			CHECK(found.is_egress(s.uno_port));
+			CHECK(found.is_egress(s.dos_port));
 			return found.stats();
 		}();
 		const StatsSnapshot start = stats.snapshot();
@@ -245,6 +198,6 @@ TEST_CASE("persist: a fib forwarder left by persist() is given its ports by an `
 		CHECK(end[Reason::fib_success].packets - start[Reason::fib_success].packets >= 104);
 	}
 
-	check_found_and_detached(s, uno_port, dos_port, "xdpfwd_fib", [] { return FibForwarder::attached_to("uno"); });
+	check_found_and_detached(s, "xdpfwd_fib", [] { return FibForwarder::attached_to("uno"); });
 	check_kernel_forwards(s, "persist fib detached");
 }

@@ -15,46 +15,23 @@ TEST_CASE("static: dos -> uno forwarded in XDP, replies through the kernel, deta
 	warm_up(s);
 	const MacAddress uno_host_mac = Scenario::mac(s.uno, "veth0");
 	const MacAddress router_uno_mac = Scenario::mac(s.router, "uno");
-	const unsigned uno_port = s.router_ifindex("uno");
-	const unsigned dos_port = s.router_ifindex("dos");
 
 	{
 		const auto in_router = s.router.enter(); // the forwarder lives and dies in the router
 		StaticForwarder forwarder(StaticRoute{Interface("uno"), uno_host_mac, router_uno_mac});
 		forwarder.add_port("dos");
 		const StaticRoute frozen = forwarder.route();
-		CHECK(frozen.egress.ifindex() == uno_port);
+		CHECK(frozen.egress.ifindex() == s.uno_port);
 		CHECK(frozen.dst_mac == uno_host_mac);
 		CHECK(frozen.src_mac == router_uno_mac);
-		const auto attached = find_attached(dos_port);
+		const auto attached = find_attached(s.dos_port);
 		REQUIRE(attached);
 		CHECK(attached->program.name() == "xdpfwd_static");
-		CHECK_FALSE(find_attached(uno_port)); // the return path is the kernel's
+		CHECK_FALSE(find_attached(s.uno_port)); // the return path is the kernel's
 		const StatsReader stats = forwarder.stats();
 
-		for (const Family family : {Family::v4, Family::v6}) {
-			CAPTURE(std::string(to_string(family)));
-			const Observed ping = ping_through(s, s.dos, s.uno, family, &stats);
-			report(std::string("static ping dos->uno ") + to_string(family) + ": " + ping.describe());
-			INFO(ping.describe());
-			CHECK(ping.sent == 3);
-			CHECK(ping.arrived == 3);
-			CHECK(ping.redirects >= 3);
-			CHECK(ping.kernel_forwarded == 3); // the replies only: requests never reached the stack
-			REQUIRE(ping.frame);
-			CHECK(ping.frame->ttl == 63);
-			CHECK(ping.frame->dst_mac == uno_host_mac);
-			CHECK(ping.frame->src_mac == router_uno_mac);
-			if (family == Family::v4)
-				CHECK(ping.frame->ipv4_checksum_ok);
-
-			const Observed udp = udp_through(s, s.dos, s.uno, family, &stats);
-			report(std::string("static UDP dos->uno ") + to_string(family) + ": " + udp.describe());
-			INFO(udp.describe());
-			CHECK(udp.arrived == udp.sent);
-			CHECK(udp.redirects >= static_cast<std::uint64_t>(udp.sent));
-			CHECK(udp.kernel_forwarded == 0);
-		}
+		// the echo requests never reach the router's stack; the replies go through it
+		check_xdp_forwards(s, stats, s.dos, s.uno, "static", Replies::kernel);
 
 		// uno -> dos is not the forwarder's: the kernel forwards the requests, XDP the replies
 		const Observed back = ping_through(s, s.uno, s.dos, Family::v4, &stats);
@@ -64,12 +41,6 @@ TEST_CASE("static: dos -> uno forwarded in XDP, replies through the kernel, deta
 		CHECK(back.redirects >= 3);
 		REQUIRE(back.frame);
 		CHECK(back.frame->ttl == 63);
-	}
-
-	{
-		const auto in_router = s.router.enter();
-		CHECK_FALSE(find_attached(dos_port));
-		CHECK_FALSE(find_attached(uno_port));
 	}
 	check_kernel_forwards(s, "static detached");
 }

@@ -15,46 +15,24 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/errors.hpp"
 #include "support/netns.hpp"
+#include "support/prog_run.hpp"
 
 using namespace xdpfwd;
+using test::errno_of;
+using test::message_of;
 using test::must;
 using test::Netns;
 
 namespace {
 
-int errno_of(auto&& action)
-{
-	try {
-		action();
-	} catch (const Error& e) {
-		return e.code().value();
-	}
-	return 0;
-}
-
-std::string message_of(auto&& action)
-{
-	try {
-		action();
-	} catch (const Error& e) {
-		return e.what();
-	}
-	return "(no exception)";
-}
-
 // Runs `program` on a minimal IPv4 frame `times` times (BPF_PROG_RUN), returns its action.
 std::uint32_t run_frames(const Program& program, unsigned times)
 {
-	std::vector<std::uint8_t> frame(64, 0);
+	test::Bytes frame(64, 0);
 	frame[12] = 0x08; // IPv4 ethertype, then a header too short to be IP: not forwarded anywhere
-	bpf_test_run_opts opts{};
-	opts.sz = sizeof(opts);
-	opts.data_in = frame.data();
-	opts.data_size_in = static_cast<std::uint32_t>(frame.size());
-	opts.repeat = times;
-	REQUIRE(bpf_prog_test_run_opts(program.fd(), &opts) == 0);
-	return opts.retval;
+	return static_cast<std::uint32_t>(test::run(program, frame, 0, {.repeat = times}).action);
 }
 
 // Some other tool's XDP program: two instructions, XDP_PASS.

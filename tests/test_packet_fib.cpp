@@ -7,8 +7,8 @@
 #include <functional>
 #include <memory>
 
+#include "support/checks.hpp"
 #include "support/netns.hpp"
-#include "support/prog_run.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
@@ -39,11 +39,9 @@ struct Router {
 
 	explicit Router(FibLookup lookup, bool enable_r1 = true) : fib(lookup)
 	{
-		add_veth(left, "l0", router, "r0");
-		add_veth(router, "r1", right, "rt0");
+		add_veth(left, "l0", router, "r0", {.b_mac = router_mac});
+		add_veth(router, "r1", right, "rt0", {.a_mac = r1_mac});
 		for (const std::string& command : {
-			 "link set r0 address " + router_mac.to_string(),
-			 "link set r1 address " + r1_mac.to_string(),
 			 std::string("addr add 192.0.2.1/24 dev r0"),
 			 std::string("addr add 2001:db8:1::1/64 dev r0 nodad"),
 			 std::string("addr add 198.51.100.1/24 dev r1"),
@@ -60,7 +58,7 @@ struct Router {
 			 std::string("-6 route add prohibit 2001:db8:203::/64"),
 		     })
 			must(router.ip(command));
-		set_forwarding(1);
+		router.set_forwarding(true);
 
 		const auto scope = router.enter();
 		r0 = ifindex_of("r0");
@@ -68,12 +66,6 @@ struct Router {
 		fib.enable_egress(r0);
 		if (enable_r1)
 			fib.enable_egress(r1);
-	}
-
-	void set_forwarding(int on) const
-	{
-		must(router.exec("sysctl -w net.ipv4.conf.all.forwarding=" + std::to_string(on)));
-		must(router.exec("sysctl -w net.ipv6.conf.all.forwarding=" + std::to_string(on)));
 	}
 
 	[[nodiscard]] const Program& program() const { return fib.program(); }
@@ -120,11 +112,8 @@ TEST_CASE("fib: SUCCESS redirects with the neighbour's and the egress port's MAC
 			INFO(std::string(dst));
 			check_forwarded(net.program(), net.r0, ipv6_to(dst), next_hop_mac, r1_mac, reasons);
 		}
-		for (auto frames : {forwardable_ipv4_frames(), forwardable_ipv6_frames()})
-			for (const auto& [name, frame] : frames) {
-				INFO(name);
-				check_forwarded(net.program(), net.r0, frame, next_hop_mac, r1_mac, reasons);
-			}
+		for (const auto& frames : {forwardable_ipv4_frames(), forwardable_ipv6_frames()})
+			check_all_forwarded(net.program(), net.r0, frames, next_hop_mac, r1_mac, reasons);
 	});
 }
 
@@ -160,7 +149,7 @@ TEST_CASE("fib: with forwarding disabled the kernel gets the frame")
 {
 	for_each_lookup([](FibLookup lookup) {
 		Router net(lookup);
-		net.set_forwarding(0);
+		net.router.set_forwarding(false);
 		const auto scope = net.router.enter();
 		check_verdict(net.program(), net.r0, ipv4_to("198.51.100.2"), XdpAction::pass, {Reason::fib_forwarding_disabled});
 		check_verdict(net.program(), net.r0, ipv6_to("2001:db8:2::2"), XdpAction::pass, {Reason::fib_forwarding_disabled});
@@ -252,24 +241,7 @@ TEST_CASE("fib: what must not be forwarded reaches the kernel unchanged, with it
 	for_each_lookup([](FibLookup lookup) {
 		Router net(lookup);
 		const auto scope = net.router.enter();
-		const Program& program = net.program();
-		check_runts_refused(program, net.r0);
-		for (const auto& [name, frame] : expiring_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, net.r0, frame, Reason::ttl_expired);
-		}
-		for (const auto& [name, frame] : malformed_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, net.r0, frame, Reason::malformed);
-		}
-		for (const auto& [name, frame] : non_ip_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, net.r0, frame, Reason::not_ip);
-		}
-		for (const auto& [name, frame] : link_scoped_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, net.r0, frame, Reason::link_scoped);
-		}
+		check_gate(net.program(), net.r0);
 	});
 }
 
@@ -278,28 +250,16 @@ TEST_CASE("fib: the counters add up to what was run")
 	Router net(FibLookup::full);
 	const auto scope = net.router.enter();
 
-	std::array<Counter, xdp_action_count> expected{};
-	auto run_counting = [&](const Bytes& frame) {
-		const RunResult result = run(net.program(), frame, net.r0);
-		auto& counter = expected[static_cast<std::size_t>(result.action)];
-		++counter.packets;
-		counter.bytes += frame.size();
-		return result.action;
-	};
-	CHECK(run_counting(ipv4_to("198.51.100.2", 10)) == XdpAction::redirect);
-	CHECK(run_counting(ipv4_to("203.0.113.10", 300)) == XdpAction::redirect);
-	CHECK(run_counting(ipv6_to("2001:db8:2::2", 900)) == XdpAction::redirect);
-	CHECK(run_counting(ipv4_to("203.0.113.130")) == XdpAction::drop);
-	CHECK(run_counting(ipv6_to("2001:db8:202::1", 40)) == XdpAction::drop);
-	CHECK(run_counting(ipv4_to("198.51.100.3")) == XdpAction::pass);
-	CHECK(run_counting(tagged_frames().front().frame) == XdpAction::pass);
+	ActionTally tally(net.program(), net.r0);
+	CHECK(tally.run(ipv4_to("198.51.100.2", 10)) == XdpAction::redirect);
+	CHECK(tally.run(ipv4_to("203.0.113.10", 300)) == XdpAction::redirect);
+	CHECK(tally.run(ipv6_to("2001:db8:2::2", 900)) == XdpAction::redirect);
+	CHECK(tally.run(ipv4_to("203.0.113.130")) == XdpAction::drop);
+	CHECK(tally.run(ipv6_to("2001:db8:202::1", 40)) == XdpAction::drop);
+	CHECK(tally.run(ipv4_to("198.51.100.3")) == XdpAction::pass);
+	CHECK(tally.run(tagged_frames().front().frame) == XdpAction::pass);
 
-	const StatsSnapshot snap = net.fib.stats().snapshot();
-	for (std::size_t i = 0; i < xdp_action_count; ++i) {
-		INFO("action " << to_string(static_cast<XdpAction>(i)));
-		CHECK(snap.actions[i].packets == expected[i].packets);
-		CHECK(snap.actions[i].bytes == expected[i].bytes);
-	}
+	const StatsSnapshot snap = tally.check_counters();
 	CHECK(snap[XdpAction::redirect].packets == 3);
 	CHECK(snap[XdpAction::drop].packets == 2);
 	CHECK(snap[XdpAction::pass].packets == 2);

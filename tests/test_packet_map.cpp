@@ -8,52 +8,21 @@
 
 #include <optional>
 
-#include "support/netns.hpp"
-#include "support/prog_run.hpp"
+#include "support/checks.hpp"
+#include "support/forwarding_ports.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
 
 namespace {
 
-const MacAddress next_hop_mac = MacAddress::parse("02:00:00:00:00:aa");
-const MacAddress egress_mac = MacAddress::parse("02:00:00:00:00:bb");
-
-/// fwd holds in0 (routed to out0), in1 (never routed) and out0, whose peer in `sink` runs
-/// PassProgram as the redirect-target check demands. Routes are set from inside fwd, where the
-/// kernel resolves the devmap's egress ifindex.
-struct MapSetup {
-	Netns fwd{"map-fwd"};
-	Netns sender{"map-src"};
-	Netns sink{"map-sink"};
-	std::optional<PassProgram> sink_pass;
+/// in0 routed to out0, in1 never routed.
+struct MapSetup : ForwardingPorts {
 	MapForwarder forwarder;
-	unsigned in0 = 0;
-	unsigned in1 = 0;
-	unsigned out0 = 0;
 
-	MapSetup()
+	MapSetup() : ForwardingPorts("map")
 	{
-		add_veth(fwd, "in0", sender, "in0-peer");
-		add_veth(fwd, "in1", sender, "in1-peer");
-		add_veth(fwd, "out0", sink, "out0-peer");
-		{
-			const auto scope = sink.enter();
-			sink_pass.emplace().attach("out0-peer");
-		}
-		const auto scope = fwd.enter();
-		in0 = ifindex_of("in0");
-		in1 = ifindex_of("in1");
-		out0 = ifindex_of("out0");
-		forwarder.set_route(in0, {out0, next_hop_mac, egress_mac});
-	}
-	MapSetup(const MapSetup&) = delete;
-	MapSetup& operator=(const MapSetup&) = delete;
-	~MapSetup()
-	{
-		// detach where the ifindex means out0-peer, not in whatever namespace the test is in
-		const auto scope = sink.enter();
-		sink_pass.reset();
+		fwd.inside([&] { forwarder.set_route(in0, {out0, next_hop_mac, egress_mac}); });
 	}
 };
 
@@ -65,11 +34,8 @@ TEST_CASE("map: IPv4, IPv6 and tagged frames are forwarded with the route's MACs
 	const auto scope = setup.fwd.enter();
 	REQUIRE(setup.forwarder.route(setup.in0) == MapRoute{setup.out0, next_hop_mac, egress_mac});
 
-	for (auto frames : {forwardable_ipv4_frames(), forwardable_ipv6_frames(), tagged_frames()})
-		for (const auto& [name, frame] : frames) {
-			INFO(name);
-			check_forwarded(setup.forwarder.program(), setup.in0, frame, next_hop_mac, egress_mac);
-		}
+	for (const auto& frames : {forwardable_ipv4_frames(), forwardable_ipv6_frames(), tagged_frames()})
+		check_all_forwarded(setup.forwarder.program(), setup.in0, frames, next_hop_mac, egress_mac);
 }
 
 TEST_CASE("map: a changed route applies to the next frame")
@@ -116,28 +82,10 @@ TEST_CASE("map: what must not be forwarded reaches the kernel unchanged, with it
 {
 	MapSetup setup;
 	const auto scope = setup.fwd.enter();
-	const Program& program = setup.forwarder.program();
-
 	// the gate comes before the port lookup: same reasons on a routed and an unknown port
 	for (const unsigned ingress : {setup.in0, setup.in1}) {
 		CAPTURE(ingress);
-		check_runts_refused(program, ingress);
-		for (const auto& [name, frame] : expiring_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, ingress, frame, Reason::ttl_expired);
-		}
-		for (const auto& [name, frame] : malformed_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, ingress, frame, Reason::malformed);
-		}
-		for (const auto& [name, frame] : non_ip_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, ingress, frame, Reason::not_ip);
-		}
-		for (const auto& [name, frame] : link_scoped_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, ingress, frame, Reason::link_scoped);
-		}
+		check_gate(setup.forwarder.program(), ingress);
 	}
 }
 
@@ -145,31 +93,18 @@ TEST_CASE("map: the counters add up to what was run")
 {
 	MapSetup setup;
 	const auto scope = setup.fwd.enter();
-	const Program& program = setup.forwarder.program();
 
-	std::array<Counter, xdp_action_count> expected{};
-	auto run_counting = [&](const Bytes& frame, unsigned ingress) {
-		const RunResult result = run(program, frame, ingress);
-		auto& counter = expected[static_cast<std::size_t>(result.action)];
-		++counter.packets;
-		counter.bytes += frame.size();
-		return result.action;
-	};
+	ActionTally tally(setup.forwarder.program(), setup.in0);
 	Ipv6Header expiring;
 	expiring.hop_limit = 1;
 	for (int i = 0; i < 5; ++i)
-		CHECK(run_counting(ipv4_frame({}, {}, 50 * i), setup.in0) == XdpAction::redirect);
-	CHECK(run_counting(ipv6_frame({}, {}, 700), setup.in0) == XdpAction::redirect);
-	CHECK(run_counting(ipv4_frame(), setup.in1) == XdpAction::pass);
-	CHECK(run_counting(ipv6_frame(expiring), setup.in0) == XdpAction::pass);
-	CHECK(run_counting(malformed_frames().front().frame, setup.in0) == XdpAction::pass);
+		CHECK(tally.run(ipv4_frame({}, {}, 50 * i)) == XdpAction::redirect);
+	CHECK(tally.run(ipv6_frame({}, {}, 700)) == XdpAction::redirect);
+	CHECK(tally.run(ipv4_frame(), setup.in1) == XdpAction::pass);
+	CHECK(tally.run(ipv6_frame(expiring)) == XdpAction::pass);
+	CHECK(tally.run(malformed_frames().front().frame) == XdpAction::pass);
 
-	const StatsSnapshot snap = setup.forwarder.stats().snapshot();
-	for (std::size_t i = 0; i < xdp_action_count; ++i) {
-		INFO("action " << to_string(static_cast<XdpAction>(i)));
-		CHECK(snap.actions[i].packets == expected[i].packets);
-		CHECK(snap.actions[i].bytes == expected[i].bytes);
-	}
+	const StatsSnapshot snap = tally.check_counters();
 	CHECK(snap[XdpAction::redirect].packets == 6);
 	CHECK(snap[XdpAction::pass].packets == 3);
 	CHECK(snap[Reason::port_disabled].packets == 1);

@@ -6,63 +6,28 @@
 
 #include <memory>
 
-#include "support/netns.hpp"
-#include "support/prog_run.hpp"
+#include "support/checks.hpp"
+#include "support/forwarding_ports.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
 
 namespace {
 
-const MacAddress next_hop_mac = MacAddress::parse("02:00:00:00:00:aa");
-const MacAddress egress_mac = MacAddress::parse("02:00:00:00:00:bb");
-
-/// fwd holds in0 (where frames arrive; its peer is in `sender`) and out0 (the egress; its peer
-/// in `sink` runs PassProgram, as the redirect-target check demands).
-struct StaticSetup {
-	Netns fwd{"st-fwd"};
-	Netns sender{"st-src"};
-	Netns sink{"st-sink"};
-	std::optional<PassProgram> sink_pass;
-	unsigned in0 = 0;
-	unsigned out0 = 0;
-
-	StaticSetup()
-	{
-		add_veth(fwd, "in0", sender, "in0-peer");
-		add_veth(fwd, "out0", sink, "out0-peer");
-		{
-			const auto scope = sink.enter();
-			sink_pass.emplace().attach("out0-peer");
-		}
-		const auto scope = fwd.enter();
-		in0 = ifindex_of("in0");
-		out0 = ifindex_of("out0");
-	}
-	StaticSetup(const StaticSetup&) = delete;
-	StaticSetup& operator=(const StaticSetup&) = delete;
-	~StaticSetup()
-	{
-		// detach where the ifindex means out0-peer, not in whatever namespace the test is in
-		const auto scope = sink.enter();
-		sink_pass.reset();
-	}
+struct StaticSetup : ForwardingPorts {
+	StaticSetup() : ForwardingPorts("st") {}
 
 	/// A static forwarder to out0 (made inside fwd: the egress name resolves there).
 	[[nodiscard]] std::unique_ptr<StaticForwarder> forwarder(std::optional<MacAddress> src) const
 	{
-		const auto scope = fwd.enter();
-		return std::make_unique<StaticForwarder>(StaticRoute{"out0", next_hop_mac, src});
+		return fwd.inside([&] { return std::make_unique<StaticForwarder>(StaticRoute{"out0", next_hop_mac, src}); });
 	}
 };
 
 void check_all_forwarded(const StaticForwarder& forwarder, unsigned ingress, const std::vector<NamedFrame>& frames,
 			 const MacAddress& expected_src)
 {
-	for (const auto& [name, frame] : frames) {
-		INFO(name);
-		check_forwarded(forwarder.program(), ingress, frame, next_hop_mac, expected_src);
-	}
+	test::check_all_forwarded(forwarder.program(), ingress, frames, next_hop_mac, expected_src);
 }
 
 } // namespace
@@ -120,37 +85,7 @@ TEST_CASE("static: what must not be forwarded reaches the kernel unchanged, with
 	StaticSetup setup;
 	const auto forwarder = setup.forwarder(egress_mac);
 	const auto scope = setup.fwd.enter();
-	const Program& program = forwarder->program();
-
-	SUBCASE("TTL / hop limit 0 and 1")
-	{
-		for (const auto& [name, frame] : expiring_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, setup.in0, frame, Reason::ttl_expired);
-		}
-	}
-	SUBCASE("truncated or inconsistent headers")
-	{
-		check_runts_refused(program, setup.in0);
-		for (const auto& [name, frame] : malformed_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, setup.in0, frame, Reason::malformed);
-		}
-	}
-	SUBCASE("not IP")
-	{
-		for (const auto& [name, frame] : non_ip_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, setup.in0, frame, Reason::not_ip);
-		}
-	}
-	SUBCASE("multicast, broadcast, link-local, neighbour discovery")
-	{
-		for (const auto& [name, frame] : link_scoped_frames()) {
-			INFO(name);
-			check_left_to_kernel(program, setup.in0, frame, Reason::link_scoped);
-		}
-	}
+	check_gate(forwarder->program(), setup.in0);
 }
 
 TEST_CASE("static: the counters add up to what was run")
@@ -159,28 +94,16 @@ TEST_CASE("static: the counters add up to what was run")
 	const auto forwarder = setup.forwarder(egress_mac);
 	const auto scope = setup.fwd.enter();
 
-	std::array<Counter, xdp_action_count> expected{};
-	auto run_counting = [&](const Bytes& frame) {
-		const RunResult result = run(forwarder->program(), frame, setup.in0);
-		auto& counter = expected[static_cast<std::size_t>(result.action)];
-		++counter.packets;
-		counter.bytes += frame.size();
-		return result.action;
-	};
+	ActionTally tally(forwarder->program(), setup.in0);
 	Ipv4Header expiring;
 	expiring.ttl = 1;
 	for (int i = 0; i < 3; ++i)
-		CHECK(run_counting(ipv4_frame({}, {}, 100 + i)) == XdpAction::redirect);
-	CHECK(run_counting(ipv6_frame({}, {}, 1000)) == XdpAction::redirect);
-	CHECK(run_counting(ipv4_frame(expiring)) == XdpAction::pass);
-	CHECK(run_counting(non_ip_frames().front().frame) == XdpAction::pass);
+		CHECK(tally.run(ipv4_frame({}, {}, 100 + i)) == XdpAction::redirect);
+	CHECK(tally.run(ipv6_frame({}, {}, 1000)) == XdpAction::redirect);
+	CHECK(tally.run(ipv4_frame(expiring)) == XdpAction::pass);
+	CHECK(tally.run(non_ip_frames().front().frame) == XdpAction::pass);
 
-	const StatsSnapshot snap = forwarder->stats().snapshot();
-	for (std::size_t i = 0; i < xdp_action_count; ++i) {
-		INFO("action " << to_string(static_cast<XdpAction>(i)));
-		CHECK(snap.actions[i].packets == expected[i].packets);
-		CHECK(snap.actions[i].bytes == expected[i].bytes);
-	}
+	const StatsSnapshot snap = tally.check_counters();
 	CHECK(snap[XdpAction::redirect].packets == 4); // not just "equal": the runs above did happen
 	CHECK(snap[Reason::ttl_expired].packets == 1);
 	CHECK(snap[Reason::not_ip].packets == 1);

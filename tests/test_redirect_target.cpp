@@ -7,7 +7,9 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/errors.hpp"
 #include "support/netns.hpp"
+#include "support/scenario.hpp"
 
 using namespace xdpfwd;
 using test::must;
@@ -33,9 +35,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 TEST_CASE("a veth peer in the same namespace: refused without XDP or GRO, accepted with either")
 {
 	Netns ns("peer-same");
-	must(ns.ip("link add name ps0 type veth peer name ps1"));
-	must(ns.ip("link set ps0 up"));
-	must(ns.ip("link set ps1 up"));
+	test::add_veth(ns, "ps0", ns, "ps1");
 	must(ns.exec("ethtool -K ps1 gro off"));
 	const auto scope = ns.enter();
 
@@ -71,13 +71,7 @@ TEST_CASE("a veth peer in another namespace: its GRO is read there, and the fixe
 		CHECK(contains(message, "namespace " + host.name()));
 		CHECK(contains(message, "xdpfwd -n " + host.name() + " attach pass veth0"));
 		CHECK(contains(message, "ip netns exec " + host.name() + " ethtool -K veth0 gro on"));
-		int err = 0;
-		try {
-			FibForwarder().add_port("po0");
-		} catch (const Error& e) {
-			err = e.code().value();
-		}
-		CHECK(err == ENOLINK);
+		CHECK(test::errno_of([] { FibForwarder().add_port("po0"); }) == ENOLINK);
 	}
 	must(host.exec("ethtool -K veth0 gro on"));
 	const auto scope = router.enter();
@@ -88,29 +82,18 @@ TEST_CASE("a veth peer in another namespace: its GRO is read there, and the fixe
 
 TEST_CASE("forwarding through veth peers that have GRO on and no XDP program works")
 {
-	Netns router("gro-rt");
-	Netns uno("gro-uno");
-	Netns dos("gro-dos");
-	test::add_veth(router, "uno", uno, "veth0");
-	test::add_veth(router, "dos", dos, "veth0");
-	must(router.exec("sysctl -qw net.ipv4.conf.all.forwarding=1"));
-	must(router.ip("addr add 192.0.2.1/24 dev uno"));
-	must(router.ip("addr add 198.51.100.1/24 dev dos"));
-	must(uno.ip("addr add 192.0.2.2/24 dev veth0"));
-	must(dos.ip("addr add 198.51.100.2/24 dev veth0"));
-	must(uno.ip("route add default via 192.0.2.1"));
-	must(dos.ip("route add default via 198.51.100.1"));
-	for (const Netns* host : {&uno, &dos})
+	test::Scenario s;
+	for (const Netns* host : {&s.uno, &s.dos}) {
+		s.remove_pass(*host);
 		must(host->exec("ethtool -K veth0 gro on"));
+	}
+	test::warm_up(s); // resolves the neighbours through the kernel
 
-	const auto scope = router.enter();
+	const auto scope = s.router.enter();
 	FibForwarder fib;
 	fib.add_port("uno"); // the peer check passes: GRO, no XDP
 	fib.add_port("dos");
-	must(dos.exec("ping -c 1 -W 2 192.0.2.2")); // resolves the neighbours through the kernel
-	const StatsSnapshot before = fib.stats().snapshot();
-	must(dos.exec("ping -c 5 -i 0.05 -W 2 192.0.2.2"));
-	const StatsSnapshot after = fib.stats().snapshot();
-	// five requests and five replies, all redirected in XDP and received by the GRO-only peers
-	CHECK(after[XdpAction::redirect].packets - before[XdpAction::redirect].packets == 10);
+	// requests and replies, v4 and v6, pings and UDP: all redirected in XDP, none forwarded by
+	// the kernel, all received by the GRO-only peers
+	test::check_xdp_forwards(s, fib.stats(), s.dos, s.uno, "GRO peers");
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Bounds-checked header parsing shared by every xdpfwd program. Each step checks the header it
- * reads against data_end before touching it, so a frame truncated anywhere yields
- * PARSE_MALFORMED instead of a verifier rejection or an out-of-bounds read.
+ * reads against data_end before touching it, so a frame truncated anywhere is found malformed
+ * instead of being rejected by the verifier or read out of bounds.
+ *
+ * The link layer is parsed once for all families; everything after it takes the family as an
+ * argument that is a compile-time constant at every call (see forward_by_family), so the
+ * IPv4/IPv6 choice is made once per packet and each family's path is compiled on its own.
  */
 #ifndef XDPFWD_BPF_PARSING_H
 #define XDPFWD_BPF_PARSING_H
@@ -22,6 +26,14 @@
 #define ETH_P_8021AD 0x88A8
 #endif
 
+/* The families, numbered as bpf_fib_lookup wants them (no libc socket headers for BPF). */
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
 struct vlan_tag {
 	__be16 tci;
 	__be16 encapsulated_proto;
@@ -37,15 +49,13 @@ enum parse_result {
 /* What the parser found; pointers are valid only until the packet is resized. */
 struct packet {
 	struct ethhdr *eth;
-	/*
-	 * Branch on kind, never on the pointers: the verifier does not take a packet pointer's
-	 * non-NULL-ness from a comparison, so "if (ip4)" leaves a path where ip6 is dereferenced.
-	 */
-	enum parse_result kind;
-	struct iphdr *ip4;     /* set for PARSE_IPV4 */
-	struct ipv6hdr *ip6;   /* set for PARSE_IPV6 */
+	void *l3;              /* first byte after the VLAN tags */
+	void *data_end;
+	struct iphdr *ip4;     /* set by parse_ip for AF_INET */
+	struct ipv6hdr *ip6;   /* set by parse_ip for AF_INET6 */
 	void *l4;              /* first byte after the IP header */
 	__u8 vlan_tags;
+	int reason;            /* why it was left to the kernel (forward.h's pass_for) */
 };
 
 static __always_inline int is_vlan(__be16 proto)
@@ -53,8 +63,8 @@ static __always_inline int is_vlan(__be16 proto)
 	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
 }
 
-/* Ethernet, up to two VLAN tags, then IPv4 (options included) or IPv6. */
-static __always_inline enum parse_result parse_packet(struct xdp_md *ctx, struct packet *pkt)
+/* Ethernet and up to two VLAN tags; PARSE_IPV4 / PARSE_IPV6 name the ethertype, parse_ip checks. */
+static __always_inline enum parse_result parse_ethernet(struct xdp_md *ctx, struct packet *pkt)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -63,11 +73,8 @@ static __always_inline enum parse_result parse_packet(struct xdp_md *ctx, struct
 	__be16 proto;
 
 	pkt->eth = eth;
-	pkt->ip4 = 0;
-	pkt->ip6 = 0;
-	pkt->l4 = 0;
+	pkt->data_end = data_end;
 	pkt->vlan_tags = 0;
-	pkt->kind = PARSE_MALFORMED;
 
 	if (cursor > data_end)
 		return PARSE_MALFORMED;
@@ -85,36 +92,44 @@ static __always_inline enum parse_result parse_packet(struct xdp_md *ctx, struct
 		cursor = tag + 1;
 		pkt->vlan_tags++;
 	}
+	pkt->l3 = cursor;
 
-	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = cursor;
-		__u32 header_len;
-
-		if ((void *)(ip + 1) > data_end)
-			return PARSE_MALFORMED;
-		header_len = ip->ihl * 4;
-		if (ip->version != 4 || header_len < sizeof(*ip))
-			return PARSE_MALFORMED;
-		if (cursor + header_len > data_end)
-			return PARSE_MALFORMED;
-		pkt->ip4 = ip;
-		pkt->l4 = cursor + header_len;
-		return pkt->kind = PARSE_IPV4;
-	}
-	if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = cursor;
-
-		if ((void *)(ip6 + 1) > data_end)
-			return PARSE_MALFORMED;
-		if (ip6->version != 6)
-			return PARSE_MALFORMED;
-		pkt->ip6 = ip6;
-		pkt->l4 = ip6 + 1;
-		return pkt->kind = PARSE_IPV6;
-	}
+	if (proto == bpf_htons(ETH_P_IP))
+		return PARSE_IPV4;
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return PARSE_IPV6;
 	if (is_vlan(proto))
 		return PARSE_MALFORMED; /* more tags than we follow: not ours to judge */
-	return pkt->kind = PARSE_NOT_IP;
+	return PARSE_NOT_IP;
+}
+
+/* IPv4 (options included) or IPv6 at pkt->l3; false when truncated or inconsistent. */
+static __always_inline bool parse_ip(struct packet *pkt, const int family)
+{
+	if (family == AF_INET) {
+		struct iphdr *ip = pkt->l3;
+		__u32 header_len;
+
+		if ((void *)(ip + 1) > pkt->data_end)
+			return false;
+		header_len = ip->ihl * 4;
+		if (ip->version != 4 || header_len < sizeof(*ip))
+			return false;
+		if (pkt->l3 + header_len > pkt->data_end)
+			return false;
+		pkt->ip4 = ip;
+		pkt->l4 = pkt->l3 + header_len;
+	} else {
+		struct ipv6hdr *ip6 = pkt->l3;
+
+		if ((void *)(ip6 + 1) > pkt->data_end)
+			return false;
+		if (ip6->version != 6)
+			return false;
+		pkt->ip6 = ip6;
+		pkt->l4 = ip6 + 1;
+	}
+	return true;
 }
 
 /*
@@ -123,32 +138,29 @@ static __always_inline enum parse_result parse_packet(struct xdp_md *ctx, struct
  * (hop limit 255, ICMPv6 133..137), which a router answers itself even when it is addressed to a
  * global unicast address.
  */
-static __always_inline int is_link_scoped(struct xdp_md *ctx, const struct packet *pkt)
+static __always_inline bool is_link_scoped(const struct packet *pkt, const int family)
 {
-	void *data_end = (void *)(long)ctx->data_end;
-
-	if (pkt->kind == PARSE_IPV4) {
+	if (family == AF_INET) {
 		__u32 dst = bpf_ntohl(pkt->ip4->daddr);
 		__u32 src = bpf_ntohl(pkt->ip4->saddr);
 
 		return (dst >> 28) == 0xe || dst == 0xffffffff || (dst >> 16) == 0xa9fe ||
 		       (src >> 16) == 0xa9fe;
-	}
-	if (pkt->kind == PARSE_IPV6) {
+	} else {
 		const __u8 *dst = pkt->ip6->daddr.in6_u.u6_addr8;
 		const __u8 *src = pkt->ip6->saddr.in6_u.u6_addr8;
 		const __u8 *icmp_type = pkt->l4;
 
 		if (dst[0] == 0xff || (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
 		    (src[0] == 0xfe && (src[1] & 0xc0) == 0x80))
-			return 1;
+			return true;
 		if (pkt->ip6->nexthdr == IPPROTO_ICMPV6 && pkt->ip6->hop_limit == 255) {
-			if ((void *)(icmp_type + 1) > data_end)
-				return 1; /* truncated ND-looking frame: leave it to the kernel */
+			if ((void *)(icmp_type + 1) > pkt->data_end)
+				return true; /* truncated ND-looking frame: leave it to the kernel */
 			return *icmp_type >= 133 && *icmp_type <= 137;
 		}
+		return false;
 	}
-	return 0;
 }
 
 #endif

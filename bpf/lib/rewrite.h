@@ -3,6 +3,8 @@
 #ifndef XDPFWD_BPF_REWRITE_H
 #define XDPFWD_BPF_REWRITE_H
 
+#include <stddef.h>
+
 #include "csum.h"
 #include "parsing.h"
 
@@ -11,6 +13,10 @@
  * struct bpf_fib_lookup, in xdpfwd's map values and in static mode's read-only data, and the
  * byte-wise copy clang emits for an unaligned memcpy costs four times the instructions.
  */
+_Static_assert(offsetof(struct ethhdr, h_dest) % 2 == 0 &&
+		       offsetof(struct ethhdr, h_source) % 2 == 0,
+	       "copy_mac: Ethernet MACs at even offsets");
+
 static __always_inline void copy_mac(unsigned char *dst, const unsigned char *src)
 {
 	__u16 *to = (__u16 *)dst;
@@ -22,20 +28,18 @@ static __always_inline void copy_mac(unsigned char *dst, const unsigned char *sr
 }
 
 /* True when forwarding would let the TTL / hop limit reach zero: the kernel must answer. */
-static __always_inline int hop_expires(const struct packet *pkt)
+static __always_inline bool hop_expires(const struct packet *pkt, const int family)
 {
-	if (pkt->kind == PARSE_IPV4)
+	if (family == AF_INET)
 		return pkt->ip4->ttl <= 1;
-	if (pkt->kind == PARSE_IPV6)
-		return pkt->ip6->hop_limit <= 1;
-	return 0;
+	return pkt->ip6->hop_limit <= 1;
 }
 
-static __always_inline void decrement_hop(struct packet *pkt)
+static __always_inline void decrement_hop(struct packet *pkt, const int family)
 {
-	if (pkt->kind == PARSE_IPV4)
+	if (family == AF_INET)
 		ipv4_decrement_ttl(pkt->ip4);
-	else if (pkt->kind == PARSE_IPV6)
+	else
 		ipv6_decrement_hop_limit(pkt->ip6);
 }
 

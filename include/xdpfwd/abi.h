@@ -8,12 +8,18 @@
 #define XDPFWD_ABI_H
 
 #ifdef __cplusplus
+#include <cstddef>
 #include <cstdint>
 typedef std::uint8_t xdpfwd_u8;
+typedef std::uint32_t xdpfwd_u32;
 typedef std::uint64_t xdpfwd_u64;
+#define XDPFWD_ABI_ASSERT(condition, message) static_assert(condition, message)
 #else
+#include <stddef.h>
 typedef unsigned char xdpfwd_u8;
+typedef unsigned int xdpfwd_u32;
 typedef unsigned long long xdpfwd_u64;
+#define XDPFWD_ABI_ASSERT(condition, message) _Static_assert(condition, message)
 #endif
 
 /* Per-CPU counter pair; one per XDP action in action_stats, one per reason in reason_stats. */
@@ -21,12 +27,17 @@ struct xdpfwd_counter {
 	xdpfwd_u64 packets;
 	xdpfwd_u64 bytes;
 };
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_counter) == 16, "per-CPU values are read as two u64");
 
 /* Map mode: the MACs written into a frame that arrived on the port used as key. */
 struct xdpfwd_macs {
 	xdpfwd_u8 dst[6];
 	xdpfwd_u8 src[6];
 };
+/* the BPF side copies MACs as 16-bit words (bpf/lib/rewrite.h): both must sit at even offsets */
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_macs) == 12, "struct xdpfwd_macs is two MACs, unpadded");
+XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_macs, dst) % 2 == 0 && offsetof(struct xdpfwd_macs, src) % 2 == 0,
+		  "struct xdpfwd_macs: MACs at even offsets");
 
 /* XDP actions are 0..4 (ABORTED, DROP, PASS, TX, REDIRECT); the map keeps spare slots. */
 #define XDPFWD_ACTION_SLOTS 8
@@ -53,10 +64,64 @@ enum xdpfwd_reason {
 	XDPFWD_REASON_MALFORMED = 13,     /* truncated or inconsistent headers */
 	XDPFWD_REASON_LOCAL = 14,         /* link-local, multicast or neighbour discovery */
 	XDPFWD_REASON_VLAN = 15,          /* fib mode: tagged frames belong to the VLAN device */
-	XDPFWD_REASON_COUNT = 16
+	XDPFWD_REASON_CACHE_HIT = 16,     /* fib mode: the route cache answered, no FIB lookup */
+	XDPFWD_REASON_CACHE_MISS = 17,    /* fib mode: no entry (or the packet exceeds its MTU) */
+	XDPFWD_REASON_CACHE_STALE = 18,   /* fib mode: an entry from before the last routing change */
+	XDPFWD_REASON_BAD_CHECKSUM = 19,  /* IPv4 header checksum wrong (RFC 1812 5.2.2) */
+	XDPFWD_REASON_BAD_LENGTH = 20,    /* IP length below the header or beyond the frame */
+	XDPFWD_REASON_MARTIAN = 21,       /* an address no router forwards (RFC 1812 5.3.7, RFC 4291) */
+	XDPFWD_REASON_HOP_BY_HOP = 22,    /* IPv6 hop-by-hop options: the kernel's to process */
+	XDPFWD_REASON_COUNT = 23
 };
 
 #define XDPFWD_REASON_SLOTS 32
+XDPFWD_ABI_ASSERT(XDPFWD_REASON_COUNT <= XDPFWD_REASON_SLOTS, "reason_stats has a slot per reason");
+
+/*
+ * Fib mode's route cache (xdpfwd/route_cache.hpp): what a successful FIB lookup answered, per
+ * ingress port and destination, for as long as user space's keeper holds the lease in
+ * cache_control and the entry's generation is the current one.
+ */
+struct xdpfwd_route_key {
+	xdpfwd_u32 ingress; /* the ifindex the packet arrived on */
+	xdpfwd_u32 family;  /* AF_INET or AF_INET6 */
+	xdpfwd_u32 dst[4];  /* the destination as in the packet; IPv4 in dst[0], the rest zero */
+};
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_route_key) == 24, "struct xdpfwd_route_key has no padding");
+
+struct xdpfwd_route_entry {
+	xdpfwd_u64 generation; /* cache_control's generation when the lookup began */
+	xdpfwd_u32 egress;     /* the egress ifindex */
+	xdpfwd_u32 mtu;        /* the route's MTU: longer packets take the lookup (FRAG_NEEDED) */
+	xdpfwd_u8 dmac[6];
+	xdpfwd_u8 smac[6];
+};
+XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_route_entry, dmac) % 2 == 0 &&
+			  offsetof(struct xdpfwd_route_entry, smac) % 2 == 0,
+		  "struct xdpfwd_route_entry: MACs at even offsets");
+
+/* Why a live keeper keeps the cache off (xdpfwd_cache_control.off_reason). */
+enum xdpfwd_cache_off {
+	XDPFWD_CACHE_ON = 0,
+	XDPFWD_CACHE_OFF_POLICY_RULES = 1,   /* ip rule besides the defaults (full lookups) */
+	XDPFWD_CACHE_OFF_MULTIPATH = 2,      /* a route with several nexthops */
+	XDPFWD_CACHE_OFF_NEXTHOP_OBJECT = 3, /* a route through a nexthop object (maybe a group) */
+	XDPFWD_CACHE_OFF_SOURCE_ROUTE = 4,   /* an IPv6 route that selects by source */
+	XDPFWD_CACHE_OFF_TOS_ROUTE = 5,      /* an IPv4 route that selects by TOS */
+	XDPFWD_CACHE_OFF_KEEPER_FAILED = 6,  /* the keeper hit an error and stopped */
+};
+
+/*
+ * One element, mmapped by the keeper, which writes it with atomic stores. The program reads the
+ * first two fields; the rest is for anyone asking how the cache is doing (xdpfwd status).
+ */
+struct xdpfwd_cache_control {
+	xdpfwd_u64 generation;     /* bumped on every routing change: older entries are stale */
+	xdpfwd_u64 valid_until_ns; /* CLOCK_MONOTONIC; the cache is not used past it (0: off) */
+	xdpfwd_u64 heartbeat_ns;   /* CLOCK_MONOTONIC of the keeper's last renewal, on or off */
+	xdpfwd_u32 lease_ms;       /* the keeper's lease: past heartbeat_ns + lease_ms it is gone */
+	xdpfwd_u32 off_reason;     /* enum xdpfwd_cache_off */
+};
 
 /* Program names as the kernel reports them (at most 15 characters). */
 #define XDPFWD_PROG_PASS "xdpfwd_pass"
@@ -67,7 +132,23 @@ enum xdpfwd_reason {
 /* Map names as the kernel reports them (at most 15 characters). */
 #define XDPFWD_MAP_ACTION_STATS "action_stats"
 #define XDPFWD_MAP_REASON_STATS "reason_stats"
-#define XDPFWD_MAP_TX_PORTS "tx_ports"
-#define XDPFWD_MAP_PORT_MACS "port_macs"
+#define XDPFWD_MAP_TX_PORTS "tx_ports"         /* fib: the egress ports, keyed by egress ifindex */
+#define XDPFWD_MAP_ROUTE_EGRESS "route_egress" /* map: the egress port, keyed by ingress ifindex */
+#define XDPFWD_MAP_PORT_MACS "port_macs"       /* map: struct xdpfwd_macs, keyed by ingress ifindex */
+#define XDPFWD_MAP_ROUTE_CACHE "route_cache"   /* fib: struct xdpfwd_route_entry by xdpfwd_route_key */
+#define XDPFWD_MAP_CACHE_CONTROL "cache_control" /* fib: struct xdpfwd_cache_control, one element */
+
+/* the kernel keeps BPF_OBJ_NAME_LEN (16) bytes of a name: a longer one would never be found */
+#define XDPFWD_NAME_FITS(name) (sizeof(name) <= 16)
+XDPFWD_ABI_ASSERT(XDPFWD_NAME_FITS(XDPFWD_PROG_PASS) && XDPFWD_NAME_FITS(XDPFWD_PROG_STATIC) &&
+			  XDPFWD_NAME_FITS(XDPFWD_PROG_MAP) && XDPFWD_NAME_FITS(XDPFWD_PROG_FIB),
+		  "program names fit the kernel's 15 characters");
+XDPFWD_ABI_ASSERT(XDPFWD_NAME_FITS(XDPFWD_MAP_ACTION_STATS) && XDPFWD_NAME_FITS(XDPFWD_MAP_REASON_STATS) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_TX_PORTS) && XDPFWD_NAME_FITS(XDPFWD_MAP_ROUTE_EGRESS) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_PORT_MACS) && XDPFWD_NAME_FITS(XDPFWD_MAP_ROUTE_CACHE) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_CACHE_CONTROL),
+		  "map names fit the kernel's 15 characters");
+#undef XDPFWD_NAME_FITS
+#undef XDPFWD_ABI_ASSERT
 
 #endif

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -25,15 +27,30 @@ enum class FibLookup { full, direct };
 /// (another program attached), ENOLINK (a veth port whose peer has no XDP program).
 class FibForwarder : public Forwarder {
 public:
-	explicit FibForwarder(FibLookup lookup = FibLookup::full)
+	/// `route_cache_entries` sizes the route cache (an LRU: the least recently used entry makes
+	/// room); the cache is used only while a RouteCacheKeeper runs (route_cache.hpp).
+	explicit FibForwarder(FibLookup lookup = FibLookup::full, std::uint32_t route_cache_entries = 65536)
 	    : FibForwarder(load_skeleton<xdpfwd_fib>(XDPFWD_PROG_FIB, [&](xdpfwd_fib& skel) {
 		      skel.rodata->direct_lookup = lookup == FibLookup::direct;
+		      check(bpf_map__set_max_entries(skel.maps.route_cache, std::max<std::uint32_t>(route_cache_entries, 1)),
+			    [] { return std::string("size the route cache"); });
 	      }))
 	{
 	}
 
 	/// The fib forwarder some process attached to `port`, to add ports or read its state.
 	static FibForwarder attached_to(Interface port) { return FibForwarder(attached_program(port, ForwarderKind::fib)); }
+
+	/// A hitless upgrade: a fresh copy of the program, with `running`'s settings and maps (egress
+	/// ports, route cache, counters), swapped in wherever `running` runs (take_over).
+	static FibForwarder upgrade(const FibForwarder& running, bool persistent = true)
+	{
+		FibForwarder fresh(detail::load_sharing_maps<xdpfwd_fib>(XDPFWD_PROG_FIB, running.program(), [&](xdpfwd_fib& skel) {
+			*skel.rodata = read_rodata<xdpfwd_fib::xdpfwd_fib__rodata>(running.program());
+		}));
+		fresh.take_over(running.program(), persistent);
+		return fresh;
+	}
 
 	/// Forwards what arrives on `port` and lets routes send traffic out of it.
 	void add_port(Interface port, AttachOptions options = {}, bool check_veth_peer = true)
@@ -77,6 +94,13 @@ public:
 			result.push_back(entry.ifindex);
 		std::sort(result.begin(), result.end());
 		return result;
+	}
+
+	/// Entries in the route cache now, stale ones included (one syscall per entry: for metrics,
+	/// not for a hot loop).
+	[[nodiscard]] std::uint64_t route_cache_entries() const
+	{
+		return program().map<xdpfwd_route_key, xdpfwd_route_entry>(XDPFWD_MAP_ROUTE_CACHE).keys().size();
 	}
 
 	[[nodiscard]] FibLookup lookup() const

@@ -16,41 +16,50 @@
 
 namespace xdpfwd {
 
-/// True when an IPv4 rule other than the kernel's three defaults (local, main, default) exists.
-inline bool has_ipv4_policy_rules()
+namespace detail {
+
+/// How many policy rules of `family` (AF_INET, AF_INET6, or AF_UNSPEC for both) exist besides
+/// the kernel's defaults: local (0), main (32766) and, for IPv4, default (32767).
+inline unsigned custom_rule_count(unsigned char family)
 {
 	std::vector<char> request(NLMSG_SPACE(sizeof(fib_rule_hdr)));
 	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
 	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
 	header->nlmsg_type = RTM_GETRULE;
 	header->nlmsg_flags = NLM_F_DUMP;
-	static_cast<fib_rule_hdr*>(NLMSG_DATA(header))->family = AF_INET;
+	static_cast<fib_rule_hdr*>(NLMSG_DATA(header))->family = family;
 
-	bool custom = false;
-	detail::RtNetlink().transact(
+	unsigned custom = 0;
+	RtNetlink().transact(
 	    header,
 	    [&](const nlmsghdr& msg) {
 		    if (msg.nlmsg_type != RTM_NEWRULE)
 			    return;
 		    const auto* rule = static_cast<const fib_rule_hdr*>(NLMSG_DATA(&msg));
-		    if (rule->family != AF_INET)
+		    if (rule->family != AF_INET && rule->family != AF_INET6)
 			    return;
 		    std::uint32_t table = rule->table;
 		    std::uint32_t priority = 0;
 		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*rule)));
 		    const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(rule) + NLMSG_ALIGN(sizeof(*rule)));
-		    detail::for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+		    for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
 			    if (type == FRA_TABLE)
-				    table = detail::attribute_value<std::uint32_t>(data, len);
+				    table = attribute_value<std::uint32_t>(data, len);
 			    else if (type == FRA_PRIORITY)
-				    priority = detail::attribute_value<std::uint32_t>(data, len);
+				    priority = attribute_value<std::uint32_t>(data, len);
 		    });
 		    const bool builtin = (priority == 0 && table == RT_TABLE_LOCAL) || (priority == 32766 && table == RT_TABLE_MAIN) ||
-					 (priority == 32767 && table == RT_TABLE_DEFAULT);
-		    custom = custom || !builtin;
+					 (priority == 32767 && table == RT_TABLE_DEFAULT && rule->family == AF_INET);
+		    if (!builtin)
+			    ++custom;
 	    },
-	    [] { return std::string("list IPv4 policy rules"); });
+	    [] { return std::string("list policy rules"); });
 	return custom;
 }
+
+} // namespace detail
+
+/// True when an IPv4 rule other than the kernel's three defaults (local, main, default) exists.
+inline bool has_ipv4_policy_rules() { return detail::custom_rule_count(AF_INET) != 0; }
 
 } // namespace xdpfwd

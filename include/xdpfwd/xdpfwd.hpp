@@ -11,6 +11,7 @@
 #include "interface.hpp"         // ifindex_of, name_of, link_info, Interface
 #include "log.hpp"               // set_libbpf_log: where libbpf's messages go
 #include "mac_address.hpp"       // MacAddress
+#include "metrics.hpp"           // metrics_text: Prometheus exposition of the counters
 #include "map_forwarder.hpp"     // MapForwarder: user space decides, in maps
 #include "neighbour.hpp"         // neighbours, neighbour_mac: the ARP/ND cache
 #include "netns.hpp"             // NetnsScope: work inside a named network namespace
@@ -19,6 +20,7 @@
 #include "program.hpp"           // Program: a loaded BPF program and its maps
 #include "redirect_target.hpp"   // check_redirect_target: veth peers without XDP or GRO
 #include "rodata.hpp"            // read_rodata: a loaded program's frozen settings
+#include "route_cache.hpp"       // RouteCacheKeeper, KeeperThread: fib mode's route cache
 #include "static_forwarder.hpp"  // StaticForwarder: one egress, fixed MACs
 #include "stats.hpp"             // StatsReader, StatsSnapshot, rates_between
 #include "unique_fd.hpp"         // UniqueFd

@@ -27,6 +27,7 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "checksum.hpp"
 #include "netns.hpp"
 
 namespace xdpfwd::test {
@@ -70,7 +71,7 @@ struct Frame {
 			f.src_ip = ::inet_ntop(AF_INET, &ip.saddr, text, sizeof(text));
 			f.dst_ip = ::inet_ntop(AF_INET, &ip.daddr, text, sizeof(text));
 			if (header_length >= sizeof(iphdr) && l3_length >= header_length) {
-				f.ipv4_checksum_ok = checksum(l3, header_length) == 0;
+				f.ipv4_checksum_ok = internet_checksum(l3, header_length) == 0;
 				if (l3_length > header_length)
 					f.l4_type = l3[header_length];
 			}
@@ -94,17 +95,6 @@ struct Frame {
 		const bool echo = (ip_version == 4 && protocol == IPPROTO_ICMP && l4_type == 8) ||
 				  (ip_version == 6 && protocol == IPPROTO_ICMPV6 && l4_type == 128);
 		return echo && src_ip == src && dst_ip == dst;
-	}
-
-private:
-	static std::uint16_t checksum(const std::uint8_t* data, std::size_t length)
-	{
-		std::uint32_t sum = 0;
-		for (std::size_t i = 0; i + 1 < length; i += 2)
-			sum += static_cast<std::uint32_t>(data[i] << 8 | data[i + 1]);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		return static_cast<std::uint16_t>(~sum);
 	}
 };
 

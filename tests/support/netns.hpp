@@ -1,116 +1,30 @@
-// Test namespaces: uniquely named per run, removed by the destructor, by an exit or signal
-// handler, and, for runs that crashed, by the next run's sweep of namespaces whose pid is gone.
+// Network namespaces for tests and the benchmark: uniquely named per process
+// (<prefix><pid>-<n>-<role>, the prefix given to prepare_process()), loopback up, removed by
+// their destructor, or by cleanup.hpp's handlers and sweep when the process cannot.
 #pragma once
 
-#include <signal.h>
-#include <sys/types.h>
-#include <unistd.h>
-
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
-#include <mutex>
-#include <set>
-#include <stdexcept>
+#include <optional>
 #include <string>
 
+#include <xdpfwd/mac_address.hpp>
 #include <xdpfwd/netns.hpp>
 
+#include "cleanup.hpp"
 #include "shell.hpp"
 
 namespace xdpfwd::test {
 
-inline constexpr const char* netns_prefix = "xfwdt-";
+/// A name for namespaces something else creates (the CLI's scenario, say):
+/// <prefix><pid>-<tag>, swept like the fixtures' own if the process dies. track() it too.
+std::string unique_name(const std::string& tag);
 
-namespace detail {
-
-// Never destroyed: the exit handler, registered before main, runs after static destructors.
-inline std::mutex& registry_mutex()
-{
-	static auto* m = new std::mutex;
-	return *m;
-}
-
-inline std::set<std::string>& registry()
-{
-	static auto* names = new std::set<std::string>;
-	return *names;
-}
-
-inline void remove_registered() noexcept
-{
-	for (const auto& name : registry())
-		run("ip netns del " + name);
-	registry().clear();
-}
-
-inline void on_signal(int sig)
-{
-	remove_registered();
-	::signal(sig, SIG_DFL);
-	::raise(sig);
-}
-
-/// Before main(): doctest sets its own handlers around each test case and, on a fatal signal,
-/// puts back the ones it found before re-raising, so handlers installed first still clean up.
-inline const bool handlers_installed = [] {
-	std::atexit(remove_registered);
-	for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV})
-		::signal(sig, on_signal);
-	return true;
-}();
-
-/// Once per process: remove namespaces left by test runs that died (their pid is gone).
-inline void prepare_once()
-{
-	static std::once_flag once;
-	std::call_once(once, [] {
-		(void)handlers_installed;
-		sweep_stale_namespaces(netns_prefix);
-	});
-}
-
-} // namespace detail
-
-/// A name for namespaces something else creates (the CLI's scenario, say): xfwdt-<pid>-<tag>,
-/// so that a crashed run's leftovers are swept like the fixture's own.
-inline std::string unique_name(const std::string& tag)
-{
-	return std::string(netns_prefix) + std::to_string(::getpid()) + "-" + tag;
-}
-
-/// Namespaces made by something else that this process must remove on exit or signal too.
-inline void track(const std::string& name)
-{
-	detail::prepare_once();
-	std::lock_guard lock(detail::registry_mutex());
-	detail::registry().insert(name);
-}
-
-/// A network namespace named xfwdt-<pid>-<n>-<role>, with loopback up, gone when destroyed.
 class Netns {
 public:
-	explicit Netns(const std::string& role)
-	{
-		detail::prepare_once();
-		static int counter = 0;
-		name_ = std::string(netns_prefix) + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" + role;
-		{
-			std::lock_guard lock(detail::registry_mutex());
-			detail::registry().insert(name_);
-		}
-		must("ip netns add " + name_);
-		must("ip -n " + name_ + " link set lo up");
-	}
+	explicit Netns(const std::string& role);
 	Netns(const Netns&) = delete;
 	Netns& operator=(const Netns&) = delete;
-	~Netns()
-	{
-		run("ip netns del " + name_);
-		std::lock_guard lock(detail::registry_mutex());
-		detail::registry().erase(name_);
-	}
+	~Netns();
 
 	[[nodiscard]] const std::string& name() const { return name_; }
 
@@ -122,16 +36,32 @@ public:
 	/// Moves the calling thread into this namespace until the returned scope ends.
 	[[nodiscard]] std::unique_ptr<NetnsScope> enter() const { return std::make_unique<NetnsScope>(name_); }
 
+	/// `body()` run inside this namespace (interface names resolve there, attachments are made
+	/// there); what it returns.
+	template <class Body>
+	decltype(auto) inside(Body&& body) const
+	{
+		const auto scope = enter();
+		return body();
+	}
+
+	/// IPv4 and IPv6 forwarding on or off (bpf_fib_lookup honours these, as the kernel does).
+	void set_forwarding(bool on) const;
+
+	/// `address` ("192.0.2.1/24", "2001:db8:1::1/64": IPv6 without duplicate address detection).
+	void add_address(const std::string& interface, const std::string& address) const;
+
 private:
 	std::string name_;
 };
 
+struct VethEnds {
+	std::optional<MacAddress> a_mac = std::nullopt; ///< the kernel's random one if empty
+	std::optional<MacAddress> b_mac = std::nullopt;
+};
+
 /// A veth pair: `a_name` in `a`, `b_name` in `b`, both up.
-inline void add_veth(const Netns& a, const std::string& a_name, const Netns& b, const std::string& b_name)
-{
-	must("ip link add " + a_name + " netns " + a.name() + " type veth peer name " + b_name + " netns " + b.name());
-	must(a.ip("link set " + a_name + " up"));
-	must(b.ip("link set " + b_name + " up"));
-}
+void add_veth(const Netns& a, const std::string& a_name, const Netns& b, const std::string& b_name,
+	      const VethEnds& macs = {});
 
 } // namespace xdpfwd::test

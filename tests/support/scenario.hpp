@@ -29,6 +29,7 @@
 
 #include "capture.hpp"
 #include "netns.hpp"
+#include "ping.hpp"
 
 namespace xdpfwd::test {
 
@@ -48,52 +49,32 @@ struct HostAddresses {
 inline const HostAddresses uno_addresses{"192.0.2.2", "2001:db8:1::2", "192.0.2.1", "2001:db8:1::1"};
 inline const HostAddresses dos_addresses{"198.51.100.2", "2001:db8:2::2", "198.51.100.1", "2001:db8:2::1"};
 
-/// What ping reported.
-struct PingResult {
-	int transmitted = 0;
-	int received = 0;
-	[[nodiscard]] bool all() const { return transmitted > 0 && received == transmitted; }
-};
-
 class Scenario {
 public:
 	Netns router{"router"};
 	Netns uno{"uno"};
 	Netns dos{"dos"};
+	unsigned uno_port = 0; ///< ifindex of the router's port towards uno
+	unsigned dos_port = 0;
 
 	Scenario()
 	{
 		for (const Netns* ns : {&router, &uno, &dos})
-			for (const char* conf : {"all", "default"})
-				must(ns->exec(std::string("sysctl -qw net.ipv6.conf.") + conf + ".accept_dad=0"));
-		must(router.exec("sysctl -qw net.ipv4.ip_forward=1"));
-		must(router.exec("sysctl -qw net.ipv4.conf.all.forwarding=1"));
-		must(router.exec("sysctl -qw net.ipv6.conf.all.forwarding=1"));
+			must(ns->exec("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0"));
+		router.set_forwarding(true);
 
 		add_veth(router, "uno", uno, "veth0");
 		add_veth(router, "dos", dos, "veth0");
 		link_host(uno, "uno", uno_addresses);
 		link_host(dos, "dos", dos_addresses);
-
-		try {
-			uno_pass_.emplace();
-			attach_pass(uno, *uno_pass_);
-			dos_pass_.emplace();
-			attach_pass(dos, *dos_pass_);
-		} catch (...) {
-			release(uno, uno_pass_);
-			release(dos, dos_pass_);
-			throw;
-		}
+		uno_port = router_ifindex("uno");
+		dos_port = router_ifindex("dos");
+		// an attachment remembers its namespace: the programs detach there when they go
+		uno.inside([&] { uno_pass_.emplace().attach("veth0"); });
+		dos.inside([&] { dos_pass_.emplace().attach("veth0"); });
 	}
 	Scenario(const Scenario&) = delete;
 	Scenario& operator=(const Scenario&) = delete;
-
-	~Scenario()
-	{
-		release(uno, uno_pass_);
-		release(dos, dos_pass_);
-	}
 
 	/// Runs `command` inside `ns`; returns its exit status.
 	static int run_in(const Netns& ns, const std::string& command) { return run(ns.exec(command)); }
@@ -103,28 +84,10 @@ public:
 		return output(ns.exec(command), status);
 	}
 
-	/// Pings `destination` from `from` with an explicit initial TTL / hop limit of `ttl`.
-	static PingResult ping(const Netns& from, Family family, const std::string& destination, int count = 2, int ttl = 64)
-	{
-		const std::string text = output_in(from, std::string("ping ") + (family == Family::v4 ? "-4" : "-6") +
-							     " -n -q -c " + std::to_string(count) + " -i 0.2 -W 1 -t " +
-							     std::to_string(ttl) + " " + destination);
-		PingResult result;
-		// "2 packets transmitted, 2 received, 0% packet loss, time 201ms"
-		const auto at = text.find(" packets transmitted, ");
-		if (at != std::string::npos) {
-			auto start = text.rfind('\n', at);
-			start = start == std::string::npos ? 0 : start + 1;
-			result.transmitted = std::atoi(text.c_str() + start);
-			result.received = std::atoi(text.c_str() + at + std::string(" packets transmitted, ").size());
-		}
-		return result;
-	}
-
 	/// Pings host `to` from host `from` (uno <-> dos) through the router.
 	[[nodiscard]] PingResult ping_host(const Netns& from, const Netns& to, Family family, int count = 2) const
 	{
-		return ping(from, family, addresses(to).of(family), count);
+		return test::ping(from.name(), addresses(to).of(family), {.count = count});
 	}
 
 	/// Addresses of host `host` (uno or dos).
@@ -136,15 +99,13 @@ public:
 	/// ifindex of a router interface ("uno" or "dos").
 	[[nodiscard]] unsigned router_ifindex(const std::string& name) const
 	{
-		const auto scope = router.enter();
-		return ifindex_of(name);
+		return router.inside([&] { return ifindex_of(name); });
 	}
 
 	/// Hardware address of interface `name` in `ns`.
 	static MacAddress mac(const Netns& ns, const std::string& name)
 	{
-		const auto scope = ns.enter();
-		return mac_of(ifindex_of(name));
+		return ns.inside([&] { return mac_of(ifindex_of(name)); });
 	}
 
 	/// Map mode's route towards `host` ("uno" or "dos"): out of the router's port of that name,
@@ -156,7 +117,7 @@ public:
 	}
 
 	/// Detaches the pass program from a host's veth0 (inside the host's namespace).
-	void remove_pass(const Netns& host) { release(host, &host == &uno ? uno_pass_ : dos_pass_); }
+	void remove_pass(const Netns& host) { (&host == &uno ? uno_pass_ : dos_pass_).reset(); }
 
 	/// The pass program on a host's veth0 (its counters show what the host received by XDP).
 	[[nodiscard]] const PassProgram& pass_on(const Netns& host) const
@@ -212,33 +173,13 @@ private:
 	{
 		must(router.exec("sysctl -qw net.ipv6.conf." + router_side + ".accept_dad=0"));
 		must(host.exec("sysctl -qw net.ipv6.conf.veth0.accept_dad=0"));
-		must(router.ip("addr add " + a.router_v4 + "/24 dev " + router_side));
-		must(router.ip("-6 addr add " + a.router_v6 + "/64 dev " + router_side + " nodad"));
+		router.add_address(router_side, a.router_v4 + "/24");
+		router.add_address(router_side, a.router_v6 + "/64");
 		must(host.exec("ethtool -K veth0 tx off"));
-		must(host.ip("addr add " + a.v4 + "/24 dev veth0"));
-		must(host.ip("-6 addr add " + a.v6 + "/64 dev veth0 nodad"));
+		host.add_address("veth0", a.v4 + "/24");
+		host.add_address("veth0", a.v6 + "/64");
 		must(host.ip("route add default via " + a.router_v4));
 		must(host.ip("-6 route add default via " + a.router_v6));
-	}
-
-	void attach_pass(const Netns& host, PassProgram& pass)
-	{
-		const auto scope = host.enter();
-		pass.attach("veth0");
-	}
-
-	// Detaches inside the namespace the attachment belongs to: an ifindex means nothing elsewhere.
-	static void release(const Netns& host, std::optional<PassProgram>& pass) noexcept
-	{
-		if (!pass)
-			return;
-		try {
-			const auto scope = host.enter();
-			pass.reset();
-		} catch (...) {
-			pass->persist(); // the namespace's deletion takes the attachment with it
-			pass.reset();
-		}
 	}
 
 	std::optional<PassProgram> uno_pass_;
@@ -330,9 +271,11 @@ inline std::string router_side(const Scenario& s, const Netns& host) { return &h
 /// Asserts that pings (v4, v6) and UDP (v4, v6) from `from` to `to` arrive in full, forwarded
 /// by XDP alone: `stats` counts a redirect for every packet, the router's kernel forwards none,
 /// and the far host receives the echo requests with TTL 63 (sent with 64) and the MACs of that
-/// link: its own as destination, the router's as source. Replies must be XDP's too.
+/// link: its own as destination, the router's as source. The echo replies are forwarded by XDP
+/// too, or, for a forwarder that works one way only, by the router's kernel.
+enum class Replies { xdp, kernel };
 inline void check_xdp_forwards(const Scenario& s, const StatsReader& stats, const Netns& from, const Netns& to,
-			       const std::string& label)
+			       const std::string& label, Replies replies = Replies::xdp)
 {
 	const MacAddress host_mac = Scenario::mac(to, "veth0");
 	const MacAddress router_mac = Scenario::mac(s.router, router_side(s, to));
@@ -344,8 +287,8 @@ inline void check_xdp_forwards(const Scenario& s, const StatsReader& stats, cons
 		INFO(ping.describe());
 		CHECK(ping.sent == 3);
 		CHECK(ping.arrived == 3);
-		CHECK(ping.redirects >= 6); // requests and replies
-		CHECK(ping.kernel_forwarded == 0);
+		CHECK(ping.redirects >= (replies == Replies::xdp ? 6u : 3u));
+		CHECK(ping.kernel_forwarded == (replies == Replies::xdp ? 0u : 3u));
 		REQUIRE(ping.frame);
 		CHECK(ping.frame->ttl == 63);
 		CHECK(ping.frame->dst_mac == host_mac);
@@ -362,10 +305,25 @@ inline void check_xdp_forwards(const Scenario& s, const StatsReader& stats, cons
 	}
 }
 
-/// Asserts that with no forwarder on the router, pings both ways (v4, v6) arrive through the
-/// router's kernel, and `ip link show` lists no XDP program there.
+/// Asserts that both router ports run `program`.
+inline void check_router_runs(const Scenario& s, const Program& program)
+{
+	const auto in_router = s.router.enter();
+	for (const unsigned port : {s.uno_port, s.dos_port}) {
+		const auto attached = find_attached(port);
+		REQUIRE(attached);
+		CHECK(attached->program.id() == program.id());
+	}
+}
+
+/// Asserts that with no forwarder on the router (neither port has an XDP program, and `ip link
+/// show` lists none there), pings both ways (v4, v6) arrive through the router's kernel.
 inline void check_kernel_forwards(const Scenario& s, const std::string& label)
 {
+	s.router.inside([&] {
+		CHECK_FALSE(find_attached(s.uno_port));
+		CHECK_FALSE(find_attached(s.dos_port));
+	});
 	CHECK_FALSE(s.router_shows_xdp());
 	for (const Family family : {Family::v4, Family::v6})
 		for (const auto& [from, to] : {std::pair{&s.dos, &s.uno}, std::pair{&s.uno, &s.dos}}) {

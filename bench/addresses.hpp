@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The benchmark's link addresses (documentation ranges only). Every router looks the same from
+// outside: same MACs on every link (they are separate links), so one frame template serves all.
+#pragma once
+
+#include <xdpfwd/mac_address.hpp>
+
+namespace bench {
+
+inline const xdpfwd::MacAddress gen_mac = xdpfwd::MacAddress::parse("02:00:00:00:01:01");
+inline const xdpfwd::MacAddress rin_mac = xdpfwd::MacAddress::parse("02:00:00:00:01:02");
+inline const xdpfwd::MacAddress rout_mac = xdpfwd::MacAddress::parse("02:00:00:00:02:01");
+inline const xdpfwd::MacAddress sink_mac = xdpfwd::MacAddress::parse("02:00:00:00:02:02");
+
+inline constexpr const char* gen_ip4 = "192.0.2.1";
+inline constexpr const char* rin_ip4 = "192.0.2.2";
+inline constexpr const char* rout_ip4 = "198.51.100.1";
+inline constexpr const char* sink_ip4 = "198.51.100.2";
+inline constexpr const char* dst_ip4 = "203.0.113.2";       // routed via the sink
+inline constexpr const char* gen_ip6 = "2001:db8:1::1";
+inline constexpr const char* rin_ip6 = "2001:db8:1::2";
+inline constexpr const char* rout_ip6 = "2001:db8:2::1";
+inline constexpr const char* sink_ip6 = "2001:db8:2::2";
+inline constexpr const char* dst_ip6 = "2001:db8:ffff::2";   // main router: 2001:db8:ffff::/48 via the sink
+
+} // namespace bench

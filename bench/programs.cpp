@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "programs.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "bench_abi.h"
+
+namespace bench {
+namespace {
+
+template <class Rodata>
+void configure_bare(const Topology& topo, Rodata& rodata)
+{
+	rodata.egress_ifindex = topo.routers().front().ns->inside([] { return xdpfwd::ifindex_of("rout"); });
+	std::memcpy(rodata.dst_mac, sink_mac.bytes.data(), sink_mac.bytes.size());
+	std::memcpy(rodata.src_mac, rout_mac.bytes.data(), rout_mac.bytes.size());
+}
+
+template <class Skel>
+void set_templates(Skel& s, const Bytes& frame4, const Bytes& frame6)
+{
+	set_template(s.rodata->frame4, frame4);
+	set_template(s.rodata->frame6, frame6);
+}
+
+} // namespace
+
+xdpfwd::XdpProgram attach_in(const Netns& ns, const xdpfwd::Program& program, const std::string& ifname,
+			     xdpfwd::AttachMode mode)
+{
+	return ns.inside([&] { return xdpfwd::XdpProgram(program, xdpfwd::ifindex_of(ifname), {.mode = mode}); });
+}
+
+Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame6)
+    : gen("bench_gen", [&](xfb_gen& s) { set_templates(s, frame4, frame6); }),
+      // the same generator with table destinations: one block of BENCH_DEST_SLOTS per route count
+      gen_zipf("bench_gen (zipf)",
+	       [&](xfb_gen& s) {
+		       set_templates(s, frame4, frame6);
+		       s.rodata->dest_mode = BENCH_DEST_TABLE;
+		       const auto blocks = static_cast<std::uint32_t>(std::max<std::size_t>(1, topo.routers().size() - 1));
+		       xdpfwd::check(bpf_map__set_max_entries(s.maps.dest_table, blocks * BENCH_DEST_SLOTS),
+				     [] { return std::string("size the generator's destination table"); });
+	       }),
+      harness("bench_harness", [&](xfb_harness& s) { set_templates(s, frame4, frame6); }),
+      sink("bench_sink", [](xfb_sink&) {}),
+      bare_redirect("bare_redirect", [&](xfb_bare_redirect& s) { configure_bare(topo, *s.rodata); }),
+      bare_devmap("bare_devmap", [&](xfb_bare_devmap& s) { configure_bare(topo, *s.rodata); }),
+      gen_program(Skeleton<xfb_gen>::program(gen->progs.bench_gen)),
+      gen_zipf_program(Skeleton<xfb_gen>::program(gen_zipf->progs.bench_gen)),
+      harness_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness)),
+      noop_program(Skeleton<xfb_harness>::program(harness->progs.bench_noop)),
+      sink_program(Skeleton<xfb_sink>::program(sink->progs.bench_sink)),
+      bare_redirect_program(Skeleton<xfb_bare_redirect>::program(bare_redirect->progs.bare_redirect)),
+      bare_devmap_program(Skeleton<xfb_bare_devmap>::program(bare_devmap->progs.bare_devmap)),
+      sink_packets_(sink_program.per_cpu_map<std::uint32_t, std::uint64_t>("sink_packets")),
+      harness_target_(harness_program.map<std::uint32_t, std::uint32_t>("target"))
+{
+	using xdpfwd::AttachMode;
+	// BPF_PROG_RUN of a program attached nowhere adds it to the XDP dispatcher and removes it
+	// again on every call; attached (generic, to an idle veth) it stays there.
+	attachments_.push_back(attach_in(topo.gen(), gen_program, "idle0", AttachMode::generic));
+	attachments_.push_back(attach_in(topo.gen(), gen_zipf_program, "idle2", AttachMode::generic));
+	attachments_.push_back(attach_in(topo.gen(), harness_program, "idle1", AttachMode::generic));
+	// a veth accepts redirected frames only when its peer runs XDP: the sink does, everywhere
+	for (const Router& r : topo.routers())
+		attachments_.push_back(attach_in(topo.sink(), sink_program, r.sink_if, AttachMode::native));
+
+	topo.routers().front().ns->inside([&] {
+		const unsigned rout = xdpfwd::ifindex_of("rout");
+		xdpfwd::DevMap(bare_devmap_program, "tx_ports").set(rout, rout);
+		static_fwd.emplace(xdpfwd::StaticRoute{rout, sink_mac, rout_mac});
+		map_fwd.set_route("rin", xdpfwd::MapRoute{rout, sink_mac, rout_mac});
+		fib_full.enable_egress(rout);
+		fib_direct.enable_egress(rout);
+	});
+}
+
+void Programs::attach_scale(const Topology& topo)
+{
+	for (const Router& r : topo.routers()) {
+		if (!r.routes)
+			continue;
+		auto fib = std::make_unique<xdpfwd::FibForwarder>(xdpfwd::FibLookup::full);
+		r.ns->inside([&] { fib->enable_egress(xdpfwd::ifindex_of("rout")); });
+		attachments_.push_back(attach_in(*r.ns, fib->program(), "rin", xdpfwd::AttachMode::native));
+		scale_fib.push_back(std::move(fib));
+	}
+}
+
+std::vector<unsigned> Programs::fill_zipf(const Topology& topo, double s)
+{
+	std::vector<unsigned> distinct(topo.routers().size(), 0);
+	const int fd = bpf_map__fd(gen_zipf->maps.dest_table);
+	for (std::size_t i = 1; i < topo.routers().size(); ++i) {
+		const std::vector<std::uint32_t> table = zipf_table(topo.routers()[i].routes, s);
+		std::vector<std::uint32_t> keys(table.size());
+		std::iota(keys.begin(), keys.end(), static_cast<std::uint32_t>((i - 1) * BENCH_DEST_SLOTS));
+		auto count = static_cast<std::uint32_t>(table.size());
+		if (bpf_map_update_batch(fd, keys.data(), table.data(), &count, nullptr) != 0 || count != table.size())
+			for (std::size_t k = 0; k < table.size(); ++k) // no batch support: one by one
+				xdpfwd::check(bpf_map_update_elem(fd, &keys[k], &table[k], BPF_ANY),
+					      [] { return std::string("fill the generator's destination table"); });
+		distinct[i] = distinct_routes(table);
+	}
+	return distinct;
+}
+
+const xdpfwd::Program& Programs::generator(Distribution d, int family, unsigned routes, std::size_t router)
+{
+	if (d == Distribution::zipf && routes && !router)
+		throw std::logic_error("zipf destinations need a FIB-scale router's table");
+	xfb_gen::xfb_gen__bss& bss = d == Distribution::zipf ? *gen_zipf->bss : *gen->bss;
+	bss.family = static_cast<std::uint32_t>(family);
+	bss.route_count = routes;
+	bss.table_base = router ? static_cast<std::uint32_t>((router - 1) * BENCH_DEST_SLOTS) : 0;
+	return d == Distribution::zipf ? gen_zipf_program : gen_program;
+}
+
+void Programs::aim_harness(const xdpfwd::Program& target, int family, unsigned routes)
+{
+	harness->bss->family = static_cast<std::uint32_t>(family);
+	harness->bss->route_count = routes;
+	harness_target_.set(0, static_cast<std::uint32_t>(target.fd()));
+}
+
+std::pair<std::uint64_t, std::uint64_t> Programs::sink_count() const
+{
+	return {sink_packets_.sum(0), sink_packets_.sum(1)};
+}
+
+} // namespace bench

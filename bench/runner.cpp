@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "runner.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include "bench_abi.h"
+#include "programs.hpp"
+#include "stop.hpp"
+#include "support/prog_run.hpp"
+
+namespace bench {
+namespace {
+
+namespace t = xdpfwd::test;
+
+const char* family_name(int family) { return family == BENCH_IPV4 ? "ipv4" : "ipv6"; }
+
+/// One line of the throughput table: a program on a router, a frame family.
+struct TrafficConfig {
+	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_direct, fib_scale
+	int family = BENCH_IPV4;
+	std::size_t router = 0; ///< index into Topology::routers()
+	unsigned routes = 0;    ///< fib_scale: destinations drawn from this many installed routes
+	Distribution distribution = Distribution::uniform; ///< fib_scale: how they are drawn
+	const xdpfwd::Program* program = nullptr; ///< attached to the main router's rin for the run
+	double rate = 0;        ///< last measured frames/s, to size the next run
+	std::vector<TrafficSample> samples;
+};
+
+/// One line of the per-packet cost table.
+struct CostConfig {
+	std::string program;
+	int family = BENCH_IPV4;
+	std::size_t router = 0;
+	unsigned routes = 0;
+	const xdpfwd::Program* target = nullptr; ///< tail-called by the harness; nullptr: the generator itself
+	Distribution distribution = Distribution::uniform; ///< the generator's destinations (target == nullptr)
+	std::uint32_t expected = 0;              ///< XDP action every run must end with
+	std::vector<double> raw_ns;
+	std::uint32_t last_retval = 0;
+};
+
+/// Size of a loaded program: instructions after the verifier's rewrites, and JIT-ed bytes.
+std::pair<std::uint32_t, std::uint32_t> program_size(const xdpfwd::Program& program)
+{
+	bpf_prog_info info{};
+	std::uint32_t length = sizeof(info);
+	xdpfwd::check(bpf_obj_get_info_by_fd(program.fd(), &info, &length), [] { return std::string("read program info"); });
+	return {info.xlated_prog_len / 8, info.jited_prog_len};
+}
+
+/// BPF_PROG_RUN; a signal meanwhile (which makes a long run return EINTR) stops the benchmark.
+t::RunResult run_checked(const xdpfwd::Program& program, const Bytes& frame, unsigned ingress, const t::RunOptions& options)
+{
+	try {
+		t::RunResult result = t::run(program, frame, ingress, options);
+		check_stop();
+		return result;
+	} catch (const xdpfwd::Error&) {
+		check_stop();
+		throw;
+	}
+}
+
+/// Pins the calling thread to `cpu` until destroyed.
+class Pinned {
+public:
+	explicit Pinned(int cpu)
+	{
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (::sched_setaffinity(0, sizeof(set), &set) != 0)
+			throw xdpfwd::Error(errno, "pin the generator thread to CPU " + std::to_string(cpu));
+	}
+	Pinned(const Pinned&) = delete;
+	Pinned& operator=(const Pinned&) = delete;
+	~Pinned()
+	{
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		for (long i = 0; i < ::sysconf(_SC_NPROCESSORS_ONLN); ++i)
+			CPU_SET(i, &set);
+		::sched_setaffinity(0, sizeof(set), &set);
+	}
+};
+
+class Runner {
+public:
+	Runner(const Options& options, Topology& topo, Programs& programs, const Bytes& frame4, const Bytes& frame6)
+	    : o_(options), topo_(topo), p_(programs), frame4_(frame4), frame6_(frame6)
+	{
+		for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
+			add_traffic("kernel", family, &p_.pass.program());
+			add_traffic("bare_redirect", family, &p_.bare_redirect_program);
+			add_traffic("bare_devmap", family, &p_.bare_devmap_program);
+			add_traffic("static", family, &p_.static_fwd->program());
+			add_traffic("map", family, &p_.map_fwd.program());
+			add_traffic("fib_full", family, &p_.fib_full.program());
+			add_traffic("fib_direct", family, &p_.fib_direct.program());
+		}
+		// both distributions of each route count next to each other in the round-robin
+		for (std::size_t i = 1; i < topo_.routers().size(); ++i)
+			for (const Distribution d : {Distribution::uniform, Distribution::zipf}) {
+				TrafficConfig c;
+				c.mode = "fib_scale";
+				c.family = BENCH_IPV6;
+				c.router = i;
+				c.routes = topo_.routers()[i].routes;
+				c.distribution = d;
+				traffic_.push_back(c);
+			}
+
+		for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
+			add_cost("generator", family, 0, nullptr, XDP_TX);
+			add_cost("harness", family, 0, &p_.noop_program, XDP_PASS);
+			add_cost("sink", family, 0, &p_.sink_program, XDP_DROP);
+			add_cost("pass", family, 0, &p_.pass.program(), XDP_PASS);
+			add_cost("bare_redirect", family, 0, &p_.bare_redirect_program, XDP_REDIRECT);
+			add_cost("bare_devmap", family, 0, &p_.bare_devmap_program, XDP_REDIRECT);
+			add_cost("static", family, 0, &p_.static_fwd->program(), XDP_REDIRECT);
+			add_cost("map", family, 0, &p_.map_fwd.program(), XDP_REDIRECT);
+			add_cost("fib_full", family, 0, &p_.fib_full.program(), XDP_REDIRECT);
+			add_cost("fib_direct", family, 0, &p_.fib_direct.program(), XDP_REDIRECT);
+		}
+		for (std::size_t i = 1; i < topo_.routers().size(); ++i) {
+			const unsigned routes = topo_.routers()[i].routes;
+			add_cost("generator", BENCH_IPV6, 0, nullptr, XDP_TX, routes);
+			add_cost("generator_zipf", BENCH_IPV6, i, nullptr, XDP_TX, routes);
+			add_cost("harness", BENCH_IPV6, 0, &p_.noop_program, XDP_PASS, routes);
+			add_cost("fib_full", BENCH_IPV6, i, &p_.scale_fib[i - 1]->program(), XDP_REDIRECT, routes);
+		}
+	}
+
+	/// The generator's frames are what they claim to be: checksums verify, destinations are routes.
+	void check_frames()
+	{
+		const auto scope = topo_.gen().enter();
+		const unsigned g0 = xdpfwd::ifindex_of("g0");
+		t::RunResult r = t::run(p_.generator(Distribution::uniform, BENCH_IPV4, 0), frame4_, g0);
+		if (r.action != xdpfwd::XdpAction::tx || r.frame.size() != frame4_.size() ||
+		    t::ipv4_checksum(r.frame) != t::ipv4_checksum_from_scratch(r.frame))
+			throw std::runtime_error("generator: bad IPv4 frame (header checksum)");
+		const std::size_t largest = topo_.routers().size() - 1;
+		const std::tuple<Distribution, unsigned, std::size_t> cases[] = {
+		    {Distribution::uniform, 0u, 0}, {Distribution::uniform, 1u, 0},
+		    {Distribution::uniform, o_.routes.back(), 0}, {Distribution::zipf, o_.routes.back(), largest}};
+		for (const auto& [d, routes, router] : cases) {
+			const xdpfwd::Program& generator = p_.generator(d, BENCH_IPV6, routes, router);
+			for (int i = 0; i < (routes ? 64 : 1); ++i) {
+				r = t::run(generator, frame6_, g0);
+				if (r.action != xdpfwd::XdpAction::tx || r.frame.size() != frame6_.size() || t::ipv6_udp_checksum(r.frame) != 0)
+					throw std::runtime_error("generator: bad IPv6 frame (UDP checksum)");
+				const std::uint8_t* dst = r.frame.data() + BENCH_IP6_DST_OFFSET;
+				const std::uint32_t bits = static_cast<std::uint32_t>(dst[4] << 24 | dst[5] << 16 | dst[6] << 8 | dst[7]);
+				if (routes && !(bits & 0x80000000u))
+					throw std::runtime_error("generator: IPv6 destination outside the FIB-scale routes");
+				if (d == Distribution::zipf && !is_route_destination(bits, routes))
+					throw std::runtime_error("generator: zipf IPv6 destination is not one of the installed routes");
+			}
+		}
+	}
+
+	/// Round-robin: every configuration once per repetition, in the same order.
+	void run()
+	{
+		const Pinned pinned(o_.cpu);
+		for (int rep = 0; rep < o_.reps; ++rep) {
+			std::fprintf(stderr, "bench: repetition %d/%d\n", rep + 1, o_.reps);
+			for (TrafficConfig& c : traffic_) {
+				if (!o_.only.empty() && std::find(o_.only.begin(), o_.only.end(), c.mode) == o_.only.end())
+					continue;
+				c.samples.push_back(measure_traffic(c));
+				const TrafficSample& s = c.samples.back();
+				std::fprintf(stderr, "bench:   %-14s %s %7u routes %-7s  %7.3f Mpps  sent %llu received %llu\n",
+					     c.mode.c_str(), family_name(c.family), c.routes,
+					     c.mode == "fib_scale" ? distribution_name(c.distribution) : "", s.mpps,
+					     static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received));
+			}
+			for (CostConfig& c : costs_)
+				measure_cost(c);
+		}
+	}
+
+	/// What was measured, as results.
+	[[nodiscard]] Results results(const Machine& machine, const std::vector<unsigned>& zipf_distinct) const
+	{
+		Results res;
+		res.machine = machine;
+		res.smoke = o_.smoke;
+		res.reps = o_.reps;
+		res.seconds = o_.seconds;
+		res.cost_repeat = o_.cost_repeat;
+		res.batch = o_.batch;
+		res.frame4 = BENCH_FRAME4_LEN;
+		res.frame6 = BENCH_FRAME6_LEN;
+		res.zipf_exponent = o_.zipf;
+		res.zipf_slots = BENCH_DEST_SLOTS;
+		for (const TrafficConfig& c : traffic_) {
+			TrafficRow row;
+			row.mode = c.mode;
+			row.family = family_name(c.family);
+			row.routes = c.routes;
+			row.install_seconds = topo_.routers()[c.router].install_seconds;
+			if (c.mode == "fib_scale") {
+				row.distribution = distribution_name(c.distribution);
+				if (c.distribution == Distribution::zipf)
+					row.distinct_destinations = zipf_distinct[c.router];
+			}
+			row.samples = c.samples;
+			res.traffic.push_back(row);
+		}
+		std::map<std::string, double> harness_ns; // "<family>/<routes>" -> median
+		for (const CostConfig& c : costs_)
+			if (c.program == "harness")
+				harness_ns[std::string(family_name(c.family)) + "/" + std::to_string(c.routes)] = median(c.raw_ns);
+		for (const CostConfig& c : costs_) {
+			CostRow row;
+			row.program = c.program;
+			row.family = family_name(c.family);
+			row.routes = c.routes;
+			row.raw_ns = c.raw_ns;
+			row.retval = c.last_retval;
+			row.expected = c.expected;
+			row.through_harness = c.target != nullptr && c.program != "harness";
+			std::tie(row.insns, row.jited_bytes) = program_size(
+			    !c.target ? (c.distribution == Distribution::zipf ? p_.gen_zipf_program : p_.gen_program)
+			    : c.program == "harness" ? p_.harness_program
+						     : *c.target);
+			if (row.through_harness)
+				row.harness_ns = harness_ns[row.family + "/" + std::to_string(c.routes)];
+			res.costs.push_back(row);
+		}
+		return res;
+	}
+
+private:
+	void add_traffic(const std::string& mode, int family, const xdpfwd::Program* program)
+	{
+		TrafficConfig c;
+		c.mode = mode;
+		c.family = family;
+		c.program = program;
+		traffic_.push_back(c);
+	}
+
+	void add_cost(const std::string& program, int family, std::size_t router, const xdpfwd::Program* target,
+		      std::uint32_t expected, unsigned routes = 0)
+	{
+		CostConfig c;
+		c.program = program;
+		c.distribution = program == "generator_zipf" ? Distribution::zipf : Distribution::uniform;
+		c.family = family;
+		c.router = router;
+		c.target = target;
+		c.expected = expected;
+		c.routes = routes;
+		costs_.push_back(c);
+	}
+
+	TrafficSample measure_traffic(TrafficConfig& c)
+	{
+		check_stop();
+		const Router& router = topo_.routers()[c.router];
+		std::optional<xdpfwd::XdpProgram> attached;
+		if (c.program)
+			attached.emplace(attach_in(*router.ns, *c.program, "rin", xdpfwd::AttachMode::native));
+		const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.routes, c.router);
+		const Bytes& frame = c.family == BENCH_IPV4 ? frame4_ : frame6_;
+
+		const auto scope = topo_.gen().enter();
+		const unsigned ingress = xdpfwd::ifindex_of(router.gen_if);
+		auto timed = [&](std::uint32_t repeat) {
+			const auto before = p_.sink_count();
+			const auto start = std::chrono::steady_clock::now();
+			run_checked(generator, frame, ingress, {.repeat = repeat, .live = true, .batch = o_.batch});
+			const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+			const auto after = p_.sink_count();
+			TrafficSample s;
+			s.sent = repeat;
+			s.received = after.first - before.first;
+			s.other = after.second - before.second;
+			s.seconds = seconds;
+			s.mpps = static_cast<double>(s.received) / seconds / 1e6;
+			return s;
+		};
+		if (c.rate <= 0) { // first time: size the runs from a short one
+			const TrafficSample probe = timed(o_.smoke ? 50000 : 200000);
+			c.rate = std::max(1e5, static_cast<double>(probe.sent) / probe.seconds);
+		}
+		const double wanted = std::min(4e9, c.rate * o_.seconds);
+		const auto repeat = static_cast<std::uint32_t>(std::max(10000.0, wanted));
+		timed(std::max<std::uint32_t>(10000, repeat / 20)); // warm-up: page pool, caches
+		TrafficSample s = timed(repeat);
+		c.rate = static_cast<double>(s.sent) / s.seconds;
+		return s;
+	}
+
+	void measure_cost(CostConfig& c)
+	{
+		check_stop();
+		const Bytes& frame = c.family == BENCH_IPV4 ? frame4_ : frame6_;
+		const t::RunOptions options{.repeat = o_.cost_repeat};
+		t::RunResult r;
+		if (!c.target) {
+			const auto scope = topo_.gen().enter();
+			const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.routes, c.router);
+			r = run_checked(generator, frame, xdpfwd::ifindex_of("g0"), options);
+		} else {
+			const auto scope = topo_.routers()[c.router].ns->enter();
+			p_.aim_harness(*c.target, c.family, c.routes);
+			r = run_checked(p_.harness_program, frame, xdpfwd::ifindex_of("rin"), options);
+		}
+		c.raw_ns.push_back(r.duration_ns);
+		c.last_retval = static_cast<std::uint32_t>(r.action);
+	}
+
+	const Options& o_;
+	Topology& topo_;
+	Programs& p_;
+	const Bytes& frame4_;
+	const Bytes& frame6_;
+	std::vector<TrafficConfig> traffic_;
+	std::vector<CostConfig> costs_;
+};
+
+} // namespace
+
+Results measure(const Options& o, const Machine& machine)
+{
+	const Bytes frame4 = frame_ipv4();
+	const Bytes frame6 = frame_ipv6();
+	std::fprintf(stderr, "bench: building the topology (%zu FIB-scale routers)\n", o.routes.size());
+	Topology topo(o.routes);
+	Programs programs(topo, frame4, frame6);
+	topo.install_scale_routes();
+	programs.attach_scale(topo);
+	const std::vector<unsigned> zipf_distinct = programs.fill_zipf(topo, o.zipf);
+
+	Runner runner(o, topo, programs, frame4, frame6);
+	runner.check_frames();
+	runner.run();
+	return runner.results(machine, zipf_distinct);
+}
+
+} // namespace bench
