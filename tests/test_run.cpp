@@ -219,7 +219,7 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 		const std::string started = lines_of(run.log()).front();
 		CHECK_MESSAGE(contains(started, "started: xdpfwd_fib (id "), started);
 		CHECK_MESSAGE(contains(started, ") on uno (ifindex " + std::to_string(ifindex_in(s.router(), "uno")) + ", native), dos"), started);
-		CHECK_MESSAGE(contains(started, "lookup full"), started);
+		CHECK_MESSAGE(contains(started, "lookup full; route cache on (65536 entries)"), started);
 		program_id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
 		const Result status = ok(s.in_router() + "status");
 		CHECK_MESSAGE(contains(status.out, "xdpfwd_fib id " + program_id), status);
@@ -258,18 +258,35 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 				CHECK_MESSAGE(sample(metrics, "xdpfwd_packets_total", {fib, id, "action=\"" + std::string(action) + "\""}), action);
 				CHECK_MESSAGE(sample(metrics, "xdpfwd_bytes_total", {fib, id, "action=\"" + std::string(action) + "\""}), action);
 			}
-			CHECK(sample(metrics, "xdpfwd_reason_packets_total", {fib, "reason=\"fib_success\""}).value_or(0) >= 24);
+			// every forwarded packet went through the route cache: a hit, or a miss (or stale entry) and a lookup
+			double through_cache = 0;
+			for (const char* reason : {"cache_hit", "cache_miss", "cache_stale"})
+				through_cache += sample(metrics, "xdpfwd_reason_packets_total", {fib, id, "reason=\"" + std::string(reason) + "\""}).value_or(-1000);
+			CHECK(through_cache >= 24);
+			CHECK(sample(metrics, "xdpfwd_reason_packets_total", {fib, "reason=\"cache_hit\""}).value_or(0) > 0);
+			CHECK(sample(metrics, "xdpfwd_reason_packets_total", {fib, "reason=\"fib_success\""}).value_or(0) > 0);
+			CHECK(sample(metrics, "xdpfwd_route_cache_entries", {fib, id}).value_or(0) >= 1);
+			CHECK(sample(metrics, "xdpfwd_route_cache_enabled", {}) == 1.0);
+			CHECK(sample(metrics, "xdpfwd_route_cache_invalidations_total", {}).value_or(0) >= 1);
+			for (const char* event : {"link", "address", "route", "rule", "neighbour", "nexthop", "netconf", "overflow"})
+				CHECK_MESSAGE(sample(metrics, "xdpfwd_keeper_events_total", {"event=\"" + std::string(event) + "\""}), event);
 			for (const std::string name : {"uno", "dos", "tres"})
 				CHECK_MESSAGE(sample(metrics, "xdpfwd_port_info", {"interface=\"" + name + "\"", fib, id, "attach_mode=\"native\""}) == 1.0,
 					      name);
-			for (const std::string family : {"xdpfwd_packets_total", "xdpfwd_bytes_total", "xdpfwd_reason_packets_total"}) {
+			for (const std::string family : {"xdpfwd_packets_total", "xdpfwd_bytes_total", "xdpfwd_reason_packets_total",
+							 "xdpfwd_route_cache_invalidations_total", "xdpfwd_keeper_events_total"}) {
 				CHECK(contains(metrics, "# TYPE " + family + " counter\n"));
 				CHECK(contains(metrics, "# HELP " + family + " "));
 			}
 		}
 
-		// e) a summary line once a second while something is counted
-		CHECK_MESSAGE(run.wait_for("s: packets "), run.log());
+		// e) a summary line once a second while something is counted; the cache turned off and on
+		CHECK_MESSAGE(run.wait_for("s: PASS +"), run.log());
+		xdpfwd::test::must("ip -n " + s.router() + " rule add from 203.0.113.9 table 100");
+		CHECK_MESSAGE(run.wait_for("route cache off: 1 policy rule(s) (ip rule) besides the defaults"), run.log());
+		xdpfwd::test::must("ip -n " + s.router() + " rule del from 203.0.113.9 table 100");
+		CHECK_MESSAGE(run.wait_for("route cache on\n"), run.log());
+		CHECK_MESSAGE(run.wait_for(", rule events "), run.log());
 
 		// f) dos deleted while uno pings it: logged, forwarding between the others goes on
 		{
@@ -339,10 +356,13 @@ TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never de
 		const std::string uno = named(s.router(), "uno"), dos = named(s.router(), "dos");
 		std::string kept_id;
 		{
-			Service run(s, {"fib", "uno", "dos", "--keep"});
+			Service run(s, {"fib", "uno", "dos", "--keep", "--no-cache"});
 			const std::string started = lines_of(run.log()).front();
 			kept_id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
-			CHECK_MESSAGE(contains(started, "--keep: stays attached when stopped"), started);
+			CHECK_MESSAGE(contains(started, "lookup full; route cache off (--no-cache); --keep: stays attached when stopped"), started);
+			const std::string metrics = run.scrape();
+			CHECK_MESSAGE(!contains(metrics, "xdpfwd_route_cache_enabled"), metrics);
+			CHECK_MESSAGE(!contains(metrics, "xdpfwd_keeper_events_total"), metrics);
 			run.stop(SIGINT);
 			CHECK_MESSAGE(contains(run.log(), "stopping on SIGINT: --keep leaves xdpfwd_fib (id " + kept_id + ") attached to " + uno + ", " + dos),
 				      run.log());
@@ -459,7 +479,7 @@ TEST_CASE("run static: an egress that comes back as another ifindex gets a new p
 		xdpfwd::test::must("ip -n " + s.uno() + " link set veth0 address " + next_hop);
 		const std::string reloaded = "egress uno is back as ifindex " + std::to_string(ifindex_in(s.router(), "uno")) + ": loaded xdpfwd_static (id ";
 		REQUIRE_MESSAGE(run.wait_for(reloaded), run.log());
-		REQUIRE_MESSAGE(run.wait_for(named(s.router(), "dos") + ": xdpfwd_static (id "), run.log());
+		CHECK_MESSAGE(run.wait_for("(the egress is frozen into the program) and swapped it in on " + named(s.router(), "dos")), run.log());
 		const std::string log = run.log();
 		const auto at = log.find(reloaded) + reloaded.size();
 		const std::string new_id = log.substr(at, log.find(')', at) - at);
@@ -495,6 +515,9 @@ TEST_CASE("run: refusals leave nothing attached; --help")
 		refused("run", 2, "run needs a mode: fib, map, static");
 		refused("run fib uno dos --metrics 9100", 2, "--metrics: takes ADDR:PORT");
 		refused("run fib uno dos --metrics ::1:9100", 2, "takes ADDR:PORT such as 127.0.0.1:9100 or [::1]:9100");
+		refused("run fib uno dos --no-cache --cache-entries 10", 2, "--no-cache excludes --cache-entries");
+		refused("run fib uno dos --cache-entries 0", 2, "--cache-entries");
+		refused("run map uno dos --no-cache", 2, "--no-cache");
 		refused("run fib uno nosuch0", 1, "look up interface \"nosuch0\"");
 		refused("run static dos nosuch0 02:00:5e:00:53:01", 1, "nosuch0");
 		// a port in use: refused before anything is attached (the listener comes first)

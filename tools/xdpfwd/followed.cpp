@@ -2,6 +2,7 @@
 
 #include <net/if.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace xdpfwd::cli {
@@ -129,9 +130,9 @@ void FollowedForwarder::stop(bool keep, const std::string& why, const Log& log)
 	    (left.empty() ? "" : "; left " + join(left) + ", where another program runs now"));
 }
 
-std::vector<AttachedPort> FollowedForwarder::attached() const
+std::vector<ProgramMetrics::Port> FollowedForwarder::attached() const
 {
-	std::vector<AttachedPort> result;
+	std::vector<ProgramMetrics::Port> result;
 	for (const Port& port : ports_) {
 		if (!port.ifindex || port.lost)
 			continue;
@@ -145,7 +146,7 @@ std::vector<AttachedPort> FollowedForwarder::attached() const
 std::string FollowedForwarder::attached_list() const
 {
 	std::vector<std::string> parts;
-	for (const AttachedPort& port : attached())
+	for (const ProgramMetrics::Port& port : attached())
 		parts.push_back(port.interface + " (" + ifindex_text(port.ifindex) + ")");
 	return parts.empty() ? "no interface" : join(parts);
 }
@@ -153,7 +154,7 @@ std::string FollowedForwarder::attached_list() const
 std::string FollowedForwarder::describe() const
 {
 	std::vector<std::string> parts;
-	for (const AttachedPort& port : attached())
+	for (const ProgramMetrics::Port& port : attached())
 		parts.push_back(port.interface + " (" + ifindex_text(port.ifindex) + ", " + to_string(port.mode) + ")");
 	return forwarder().program().name() + " (id " + std::to_string(forwarder().program().id()) + ") on " + join(parts) +
 	       configuration();
@@ -163,8 +164,8 @@ namespace {
 
 class FollowedFib final : public FollowedForwarder {
 public:
-	FollowedFib(std::vector<std::string> names, FibLookup lookup, AttachFlags flags)
-	    : FollowedForwarder(std::move(names), std::move(flags)), fib_(lookup)
+	FollowedFib(std::vector<std::string> names, FibLookup lookup, std::uint32_t route_cache_entries, AttachFlags flags)
+	    : FollowedForwarder(std::move(names), std::move(flags)), fib_(lookup, route_cache_entries)
 	{
 	}
 	[[nodiscard]] const Forwarder& forwarder() const override { return fib_; }
@@ -251,26 +252,25 @@ private:
 		StaticRoute route = route_;
 		route.egress = now;
 		std::optional<StaticForwarder> next;
+		std::vector<unsigned> taken;
 		try {
 			next.emplace(route); // refused (ENOLINK) while a veth's peer can take no redirects yet
+			// in one step where ours runs (the ingress): never without a program, never over
+			// a program someone else put there
+			taken = next->take_over(forwarder_->program(), options().persistent);
 		} catch (const Error& e) {
 			refused(egress_, subject, e, log);
 			return;
 		}
-		// Ours off the ingress first (a moment of kernel forwarding), then the new one on: never
-		// force out a program someone else may have put there.
-		Port& ingress = ports_.front();
-		const unsigned ingress_ifindex = std::exchange(ingress.ifindex, 0);
-		if (ingress_ifindex)
-			forwarder_->remove_port(ingress_ifindex);
 		forwarder_ = std::move(next);
 		route_ = route;
 		egress_.ifindex = now;
 		egress_.refused.clear();
+		const Port& ingress = ports_.front();
+		const bool swapped = ingress.ifindex && std::find(taken.begin(), taken.end(), ingress.ifindex) != taken.end();
 		log(subject + ": loaded " + forwarder_->program().name() + " (id " + std::to_string(forwarder_->program().id()) +
-		    ") towards it, its ifindex being frozen into the program");
-		if (ingress_ifindex)
-			try_add(ingress, ingress_ifindex, ingress.name + " (" + ifindex_text(ingress_ifindex) + ")", log);
+		    ") towards it (the egress is frozen into the program)" +
+		    (swapped ? " and swapped it in on " + ingress.name + " (" + ifindex_text(ingress.ifindex) + ")" : std::string()));
 	}
 
 	StaticRoute route_;
@@ -280,9 +280,10 @@ private:
 
 } // namespace
 
-std::unique_ptr<FollowedForwarder> follow_fib(std::vector<std::string> interfaces, FibLookup lookup, AttachFlags flags)
+std::unique_ptr<FollowedForwarder> follow_fib(std::vector<std::string> interfaces, FibLookup lookup,
+					      std::uint32_t route_cache_entries, AttachFlags flags)
 {
-	return std::make_unique<FollowedFib>(std::move(interfaces), lookup, std::move(flags));
+	return std::make_unique<FollowedFib>(std::move(interfaces), lookup, route_cache_entries, std::move(flags));
 }
 
 std::unique_ptr<FollowedForwarder> follow_map(std::vector<std::string> interfaces, AttachFlags flags)

@@ -4,6 +4,7 @@
 // or a new program when the egress came back, since its ifindex is frozen into the program).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,13 +18,6 @@ namespace xdpfwd::cli {
 
 /// Where each log line goes (one line per event).
 using Log = std::function<void(const std::string&)>;
-
-/// One interface the forwarder runs on, as the metrics name it.
-struct AttachedPort {
-	std::string interface;
-	unsigned ifindex = 0;
-	AttachMode mode = AttachMode::native;
-};
 
 class FollowedForwarder {
 public:
@@ -48,7 +42,7 @@ public:
 	/// The fib forwarder, for the route cache keeper; nullptr in the other modes.
 	[[nodiscard]] virtual const FibForwarder* fib() const { return nullptr; }
 	/// Where the program runs now.
-	[[nodiscard]] std::vector<AttachedPort> attached() const;
+	[[nodiscard]] std::vector<ProgramMetrics::Port> attached() const;
 	/// "xdpfwd_fib (id 12) on uno (ifindex 2, native), dos (ifindex 3, native)" and what the mode adds.
 	[[nodiscard]] std::string describe() const;
 
@@ -93,7 +87,8 @@ private:
 	bool keep_ = false;
 };
 
-std::unique_ptr<FollowedForwarder> follow_fib(std::vector<std::string> interfaces, FibLookup lookup, AttachFlags flags);
+std::unique_ptr<FollowedForwarder> follow_fib(std::vector<std::string> interfaces, FibLookup lookup,
+					      std::uint32_t route_cache_entries, AttachFlags flags);
 std::unique_ptr<FollowedForwarder> follow_map(std::vector<std::string> interfaces, AttachFlags flags);
 std::unique_ptr<FollowedForwarder> follow_static(const StaticArgs& args, AttachFlags flags);
 

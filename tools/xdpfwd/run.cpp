@@ -19,7 +19,6 @@
 #include "attach_args.hpp"
 #include "cli.hpp"
 #include "followed.hpp"
-#include "link_watch.hpp"
 #include "metrics_server.hpp"
 
 namespace xdpfwd::cli {
@@ -30,18 +29,22 @@ using std::chrono::steady_clock;
 
 constexpr const char* run_description = R"(the forwarder as a foreground service (for systemd)
 Attaches like `attach` (every interface or none) and stays in the foreground until SIGINT or
-SIGTERM, then detaches what it attached and exits 0 (--keep leaves it attached). It logs one line
-per event on stderr: started, an interface gone or back (attached again), and every
---summary-interval seconds what was counted, if anything. When one of its interfaces is deleted it
-forwards between the others; when an interface of that name comes back it attaches it again.
-SIGHUP logs the current state. --metrics serves /metrics (Prometheus text format) on ADDR:PORT,
-bound in the namespace xdpfwd starts in, before it enters -n NETNS.)";
+SIGTERM, then detaches what it attached and exits 0 (--keep leaves it attached). In fib mode it
+keeps the route cache coherent with the kernel's routes and neighbours while it runs (--no-cache:
+none). It logs one line per event on stderr: started, an interface gone or back (attached again),
+the route cache turned on or off, and every --summary-interval seconds what was counted and what
+the cache's keeper saw, if anything. When one of its interfaces is deleted it forwards between the
+others; when an interface of that name comes back it attaches it again. SIGHUP logs the current
+state. --metrics serves /metrics (Prometheus text format) on ADDR:PORT, bound in the namespace
+xdpfwd starts in, before it enters -n NETNS.)";
 
 struct RunArgs {
 	AttachFlags flags;
 	std::vector<std::string> interfaces; // fib, map
 	StaticArgs fixed;
 	std::string lookup = "full";
+	bool no_cache = false;
+	std::uint32_t cache_entries = 65536;
 	std::string metrics;
 	bool keep = false;
 	double summary_interval = 10;
@@ -119,8 +122,18 @@ public:
 	{
 		forwarder_ = make();
 		forwarder_->start(args.keep);
-		last_summary_ = {forwarder_->forwarder().stats().snapshot(), forwarder_->forwarder().program().id()};
-		log_line("started: " + forwarder_->describe() + (args.keep ? "; --keep: stays attached when stopped" : ""));
+		std::string cache;
+		if (const FibForwarder* fib = forwarder_->fib()) {
+			if (args.no_cache) {
+				cache = "; route cache off (--no-cache)";
+			} else {
+				keeper_.emplace(*fib); // here, in the ports' namespace
+				cache_state_ = keeper_->stats();
+				cache = "; route cache " + cache_text(cache_state_) + " (" + std::to_string(args.cache_entries) + " entries)";
+			}
+		}
+		last_summary_ = summary_now();
+		log_line("started: " + forwarder_->describe() + cache + (args.keep ? "; --keep: stays attached when stopped" : ""));
 		if (args.server) {
 			server_ = std::move(args.server);
 			server_->serve([this] { return metrics(); });
@@ -131,8 +144,10 @@ public:
 	/// Until SIGINT or SIGTERM.
 	int run()
 	{
-		enum { signal_fd, link_fd, tick_fd };
+		enum { signal_fd, link_fd, tick_fd, keeper_fd };
 		std::vector<pollfd> fds{{signals_.fd(), POLLIN, 0}, {links_.fd(), POLLIN, 0}, {tick_.get(), POLLIN, 0}};
+		if (keeper_)
+			fds.push_back({keeper_->fd(), POLLIN, 0});
 		for (;;) {
 			if (::poll(fds.data(), fds.size(), -1) < 0) {
 				if (errno == EINTR)
@@ -142,26 +157,67 @@ public:
 			if (fds[signal_fd].revents) {
 				const int signal = signals_.read();
 				if (signal == SIGHUP) {
-					log_line("SIGHUP: " + forwarder_->describe());
+					log_line("SIGHUP: " + forwarder_->describe() +
+						 (keeper_ ? "; route cache " + cache_text(keeper_->stats()) : std::string()));
 				} else if (signal) {
 					stop("stopping on " + signal_name(signal));
 					return exit_ok;
 				}
 			}
-			if (fds[link_fd].revents && links_.drain())
-				follow();
+			if (fds[link_fd].revents)
+				on_links();
 			if (fds[tick_fd].revents)
 				on_tick();
+			if (fds.size() > keeper_fd && fds[keeper_fd].revents && !on_keeper())
+				fds.pop_back(); // the keeper failed: forwarding goes on without the cache
 		}
 	}
 
 private:
 	static constexpr std::chrono::milliseconds tick_period{250};
 
+	struct Summary {
+		StatsSnapshot stats;
+		std::uint32_t program_id = 0;
+		KeeperStats keeper;
+	};
+
+	static std::string cache_text(const KeeperStats& stats)
+	{
+		return stats.cache_on ? "on" : "off: " + stats.off_reason;
+	}
+
+	void on_links()
+	{
+		bool links = false;
+		links_.drain([&](NetEvent event, const nlmsghdr*) {
+			links = links || event == NetEvent::link || event == NetEvent::overflow;
+		});
+		if (links)
+			follow();
+	}
+
 	void follow()
 	{
 		const std::lock_guard lock(mutex_);
 		forwarder_->follow(log_line);
+	}
+
+	/// The keeper's turn; false when it failed (logged; the cache is off for good then).
+	bool on_keeper()
+	{
+		try {
+			keeper_->process();
+		} catch (const std::exception& e) {
+			keeper_->turn_off(std::string("the keeper failed: ") + e.what());
+			log_line("route cache " + cache_text(keeper_->stats()));
+			return false;
+		}
+		const KeeperStats now = keeper_->stats();
+		if (now.cache_on != cache_state_.cache_on || now.off_reason != cache_state_.off_reason)
+			log_line("route cache " + cache_text(now));
+		cache_state_ = now;
+		return true;
 	}
 
 	void on_tick()
@@ -175,30 +231,44 @@ private:
 			summary();
 	}
 
-	/// What was counted since the last summary, if anything.
+	Summary summary_now() const
+	{
+		const Forwarder& forwarder = forwarder_->forwarder();
+		return {forwarder.stats().snapshot(), forwarder.program().id(), keeper_ ? keeper_->stats() : KeeperStats{}};
+	}
+
+	/// What was counted and what the keeper saw since the last summary, if anything.
 	void summary()
 	{
 		const std::lock_guard lock(mutex_);
-		const Forwarder& forwarder = forwarder_->forwarder();
-		const Summary now{forwarder.stats().snapshot(), forwarder.program().id()};
+		const Summary now = summary_now();
 		const Summary& before = last_summary_;
-		const double seconds = std::chrono::duration<double>(now.stats.taken - before.stats.taken).count();
-		std::string counted;
+		std::vector<std::string> parts;
 		for (std::size_t i = 0; i < xdp_action_count; ++i) {
 			// a new program (static mode's reload) counts from 0
 			const std::uint64_t earlier = now.program_id == before.program_id ? before.stats.actions[i].packets : 0;
 			if (const std::uint64_t delta = now.stats.actions[i].packets - earlier)
-				counted += (counted.empty() ? "" : ", ") + std::string(to_string(static_cast<XdpAction>(i))) + " +" +
-					   std::to_string(delta);
+				parts.push_back(std::string(to_string(static_cast<XdpAction>(i))) + " +" + std::to_string(delta));
 		}
+		for (std::size_t i = 0; i < net_event_count; ++i)
+			if (const std::uint64_t delta = now.keeper.events[i] - before.keeper.events[i])
+				parts.push_back(std::string(to_string(static_cast<NetEvent>(i))) + " events " + std::to_string(delta));
+		if (const std::uint64_t delta = now.keeper.invalidations - before.keeper.invalidations)
+			parts.push_back("invalidations " + std::to_string(delta));
+		const double seconds = std::chrono::duration<double>(now.stats.taken - before.stats.taken).count();
 		last_summary_ = now;
-		if (!counted.empty())
-			log_line("last " + std::to_string(static_cast<int>(seconds + 0.5)) + " s: packets " + counted);
+		if (parts.empty())
+			return;
+		std::string line = "last " + std::to_string(static_cast<int>(seconds + 0.5)) + " s:";
+		for (std::size_t i = 0; i < parts.size(); ++i)
+			line += (i ? ", " : " ") + parts[i];
+		log_line(line);
 	}
 
 	void stop(const std::string& why)
 	{
 		server_.reset(); // no scrape while the forwarder goes
+		keeper_.reset(); // the cache off first: the program must not outlive its keeper's lease with it on
 		const std::lock_guard lock(mutex_);
 		forwarder_->stop(args_.keep, why, log_line);
 	}
@@ -208,32 +278,21 @@ private:
 	{
 		const std::lock_guard lock(mutex_);
 		const Forwarder& forwarder = forwarder_->forwarder();
-		const StatsSnapshot stats = forwarder.stats().snapshot();
-		const std::string program = "program=\"" + forwarder.program().name() + "\",program_id=\"" +
-					    std::to_string(forwarder.program().id()) + "\"";
-		std::string text = "# HELP xdpfwd_packets_total Packets an xdpfwd program ended with each XDP action.\n"
-				   "# TYPE xdpfwd_packets_total counter\n";
-		for (std::size_t i = 0; i < xdp_action_count; ++i) {
-			std::string action(to_string(static_cast<XdpAction>(i)));
-			for (char& c : action)
-				c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-			text += "xdpfwd_packets_total{" + program + ",action=\"" + action + "\"} " +
-				std::to_string(stats.actions[i].packets) + "\n";
-		}
-		return text;
+		ProgramMetrics program{forwarder.program().id(), forwarder.program().name(), forwarder_->attached(),
+				       forwarder.stats().snapshot(), std::nullopt};
+		if (const FibForwarder* fib = forwarder_->fib())
+			program.cache_entries = fib->route_cache_entries();
+		return metrics_text({program}, keeper_ ? std::optional(keeper_->stats()) : std::nullopt);
 	}
 
-	struct Summary {
-		StatsSnapshot stats;
-		std::uint32_t program_id = 0;
-	};
-
 	RunArgs& args_;
-	SignalFd signals_; // first: blocked before any thread starts
-	LinkWatch links_;  // subscribed before attaching: no change falls in between
+	SignalFd signals_;            // first: blocked before any thread starts
+	detail::RouteMonitor links_;  // subscribed before attaching: no change falls in between
 	UniqueFd tick_;
 	std::mutex mutex_; // the forwarder, between the loop and the metrics server's thread
 	std::unique_ptr<FollowedForwarder> forwarder_;
+	std::optional<RouteCacheKeeper> keeper_; // fib mode, unless --no-cache
+	KeeperStats cache_state_;                // as last logged
 	Summary last_summary_;
 	std::unique_ptr<MetricsServer> server_; // last: stops serving before the rest goes
 };
@@ -278,12 +337,18 @@ void add_run_command(CLI::App& app, Action& action)
 	    ->option_text("S");
 	needs_subcommand(run, "a mode");
 
-	CLI::App* fib = run->add_subcommand("fib", "the kernel's routing table decides; every IF is a port")->group("Modes");
+	CLI::App* fib = run->add_subcommand("fib", "the kernel's routing table decides, through a route cache; every IF is a port")->group("Modes");
 	fib->footer("example: xdpfwd -n router run fib uno dos --metrics 127.0.0.1:9100");
 	fib->add_option("IF", args->interfaces, "the ports")->required();
 	add_lookup_option(*fib, args->lookup);
+	CLI::Option* no_cache =
+	    fib->add_flag("--no-cache", args->no_cache, "no route cache: bpf_fib_lookup for every packet, as `attach fib`");
+	fib->add_option("--cache-entries", args->cache_entries, "route cache size (LRU; default 65536)")
+	    ->check(CLI::Range(1, 1 << 24))
+	    ->option_text("N")
+	    ->excludes(no_cache);
 	on_run_command(fib, action, args, [args] {
-		return follow_fib(args->interfaces, parse_lookup(args->lookup), args->flags);
+		return follow_fib(args->interfaces, parse_lookup(args->lookup), args->cache_entries, args->flags);
 	});
 
 	CLI::App* map = run->add_subcommand("map", "routes per ingress port, set by `xdpfwd route set` meanwhile")
