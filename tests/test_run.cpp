@@ -42,17 +42,22 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 /// Now, in seconds since the epoch (as ping -D stamps replies).
 double epoch_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
-/// `xdpfwd -n ROUTER run ARGS --metrics 127.0.0.1:0` in the background, once it logged that it
-/// started (and where its metrics are).
+/// The capabilities docs/xdpfwd.service leaves root: `setpriv` as systemd would run it.
+const std::vector<std::string> as_the_unit = {"setpriv", "--bounding-set=-all,+bpf,+net_admin,+perfmon,+sys_admin"};
+
+/// `xdpfwd -n ROUTER run ARGS --metrics 127.0.0.1:0` in the background (through `wrapper`), once
+/// it logged that it started (and where its metrics are).
 class Service {
 public:
-	Service(const ScenarioGuard& s, const std::vector<std::string>& args)
-	    : process_([&] {
-		      std::vector<std::string> argv{"-n", s.router(), "run"};
-		      argv.insert(argv.end(), args.begin(), args.end());
-		      argv.insert(argv.end(), {"--metrics", "127.0.0.1:0"});
-		      return argv;
-	      }())
+	Service(const ScenarioGuard& s, const std::vector<std::string>& args, const std::vector<std::string>& wrapper = {})
+	    : process_(
+		  [&] {
+			  std::vector<std::string> argv{"-n", s.router(), "run"};
+			  argv.insert(argv.end(), args.begin(), args.end());
+			  argv.insert(argv.end(), {"--metrics", "127.0.0.1:0"});
+			  return argv;
+		  }(),
+		  wrapper)
 	{
 		REQUIRE_MESSAGE(process_.wait_for("\n", std::chrono::seconds(20)), process_.output());
 		REQUIRE_MESSAGE(process_.wait_for("metrics: http://"), process_.output());
@@ -67,6 +72,15 @@ public:
 	bool wait_for(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10))
 	{
 		return process_.wait_for(text, timeout);
+	}
+
+	[[nodiscard]] pid_t pid() const { return process_.pid(); }
+
+	/// SIGKILL: no chance to clean up.
+	void kill()
+	{
+		process_.interrupt(SIGKILL);
+		CHECK(WIFSIGNALED(process_.status()));
 	}
 
 	/// Sends `signal`, waits for the exit; checks that it exited 0 and quickly.
@@ -223,6 +237,7 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 		program_id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
 		const Result status = ok(s.in_router() + "status");
 		CHECK_MESSAGE(contains(status.out, "xdpfwd_fib id " + program_id), status);
+		CHECK_MESSAGE(contains(status.out, "  route cache: on, "), status);
 
 		// b) the listener is in the namespace xdpfwd started in (here), not in the router's
 		const std::string port = run.url.substr(run.url.rfind(':') + 1, run.url.find("/metrics") - run.url.rfind(':') - 1);
@@ -284,6 +299,8 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 		CHECK_MESSAGE(run.wait_for("s: PASS +"), run.log());
 		xdpfwd::test::must("ip -n " + s.router() + " rule add from 203.0.113.9 table 100");
 		CHECK_MESSAGE(run.wait_for("route cache off: 1 policy rule(s) (ip rule) besides the defaults"), run.log());
+		const Result cache_off = ok(s.in_router() + "status dos");
+		CHECK_MESSAGE(contains(cache_off.out, "  route cache: off, policy rules (ip rule) besides the defaults, "), cache_off);
 		xdpfwd::test::must("ip -n " + s.router() + " rule del from 203.0.113.9 table 100");
 		CHECK_MESSAGE(run.wait_for("route cache on\n"), run.log());
 		CHECK_MESSAGE(run.wait_for(", rule events "), run.log());
@@ -347,7 +364,7 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 	check_host_unchanged(before, xdpfwd::test::unique_name("crf"));
 }
 
-TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never detaches a program it did not attach")
+TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never detaches a program it did not attach; SIGKILL leaves it too")
 {
 	const HostState before = HostState::now();
 	{
@@ -368,9 +385,10 @@ TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never de
 				      run.log());
 		}
 		Result status = ok(s.in_router() + "status");
-		CHECK_MESSAGE(lines_of(status.out).size() == 4, status); // two interfaces, a line each and a fib line each
+		CHECK_MESSAGE(lines_of(status.out).size() == 6, status); // per interface: program, fib, route cache
 		CHECK_MESSAGE(contains(status.out, "uno (ifindex"), status);
 		CHECK_MESSAGE(contains(status.out, "xdpfwd_fib id " + kept_id), status);
+		CHECK_MESSAGE(contains(status.out, "  route cache: off, no keeper runs (xdpfwd run fib keeps one), 0 entries"), status);
 		warm_up(s.dos(), uno_v4);
 		CHECK(ping(s.dos(), uno_v4) == 3);
 
@@ -402,18 +420,38 @@ TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never de
 		}
 		ok(s.in_router() + "detach dos");
 		CHECK_FALSE(router_has_xdp(s));
+
+		// killed, it cannot detach: its program stays and forwards (the route cache off after the
+		// lease), a new run finds it in the way, and what the unit runs after a stop removes it
+		{
+			Service run(s, {"fib", "uno", "dos"});
+			const std::string started = lines_of(run.log()).front();
+			const std::string id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
+			run.kill();
+			CHECK(contains(ok(s.in_router() + "status dos").out, "xdpfwd_fib id " + id));
+			warm_up(s.dos(), uno_v4);
+			CHECK(ping(s.dos(), uno_v4) == 3);
+			const Result again = xfwd(s.in_router() + "run fib uno dos");
+			CHECK_MESSAGE(again.status == 1, again);
+			CHECK_MESSAGE(contains(again.err, "xdpfwd_fib (id " + id + ", native) is already attached"), again);
+			ok(s.in_router() + "detach uno dos"); // docs/xdpfwd.service: ExecStopPost
+			CHECK_FALSE(router_has_xdp(s));
+			CHECK(program_gone(id));
+		}
 	}
 	check_host_unchanged(before, xdpfwd::test::unique_name("crk"));
 }
 
-TEST_CASE("run map: routes from route set; a port that comes back has no route until route set again")
+TEST_CASE("run map, with the systemd unit's capabilities only: routes from route set; a port that comes back has no route until route set again")
 {
 	const HostState before = HostState::now();
 	{
 		ScenarioGuard s("rm");
 		s.up();
 		const std::string R = s.in_router();
-		Service run(s, {"map", "uno", "dos"});
+		Service run(s, {"map", "uno", "dos"}, as_the_unit);
+		const std::string caps = output("grep CapBnd /proc/" + std::to_string(run.pid()) + "/status");
+		CHECK_MESSAGE(contains(caps, "000000c000201000"), caps); // NET_ADMIN 12, SYS_ADMIN 21, PERFMON 38, BPF 39
 		CHECK_MESSAGE(contains(run.log(), "routes come from `xdpfwd route set`"), run.log());
 		ok(R + "route set dos uno");
 		ok(R + "route set uno dos");

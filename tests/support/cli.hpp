@@ -257,16 +257,19 @@ inline Result ok(const std::string& args)
 	return r;
 }
 
-/// xdpfwd running in the background with `args`; stdout and stderr go to files.
+/// xdpfwd running in the background with `args` (through `wrapper`, a command such as
+/// setpriv that execs the rest, when given); stdout and stderr go to one file.
 class Background {
 public:
-	explicit Background(const std::vector<std::string>& args) : started_(std::chrono::steady_clock::now())
+	explicit Background(const std::vector<std::string>& args, const std::vector<std::string>& wrapper = {})
+	    : started_(std::chrono::steady_clock::now())
 	{
 		char out_path[] = "/tmp/xfwdc-bg-XXXXXX";
 		out_fd_ = ::mkstemp(out_path);
 		REQUIRE(out_fd_ >= 0);
 		::unlink(out_path);
-		std::vector<std::string> argv{cli_path()};
+		std::vector<std::string> argv = wrapper;
+		argv.push_back(cli_path());
 		argv.insert(argv.end(), args.begin(), args.end());
 		pid_ = ::fork();
 		REQUIRE(pid_ >= 0);
@@ -277,7 +280,7 @@ public:
 			for (auto& a : argv)
 				raw.push_back(a.data());
 			raw.push_back(nullptr);
-			::execv(raw[0], raw.data());
+			::execvp(raw[0], raw.data());
 			::_exit(127);
 		}
 	}

@@ -141,9 +141,15 @@ Json status_json(unsigned ifindex)
 			       Json ports = Json::array();
 			       for (const unsigned port : fib.egress_ports())
 				       ports.push_back(interface_json(port));
+			       const RouteCacheState cache = route_cache_state(fib);
+			       Json off_reason = nullptr;
+			       if (!cache.on)
+				       off_reason = cache.keeper_alive ? to_string(cache.off_reason)
+								       : "no keeper runs (xdpfwd run fib keeps one)";
 			       status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
 						{"egress", fib.is_egress(ifindex)},
-						{"ports", ports}};
+						{"ports", ports},
+						{"route_cache", {{"on", cache.on}, {"off_reason", off_reason}, {"entries", cache.entries}}}};
 		       },
 	       },
 	       *forwarder);
@@ -175,7 +181,10 @@ void print_status(const Json& status)
 			  << (fib.at("egress").get<bool>() ? "enabled" : "disabled") << ", ports:";
 		for (const Json& port : fib.at("ports"))
 			std::cout << " " << described(port);
-		std::cout << "\n";
+		const Json& cache = fib.at("route_cache");
+		std::cout << "\n  route cache: "
+			  << (cache.at("on").get<bool>() ? std::string("on") : "off, " + cache.at("off_reason").get<std::string>()) << ", "
+			  << cache.at("entries") << " entries\n";
 	}
 }
 
