@@ -37,6 +37,13 @@ std::string named(const std::string& netns, const std::string& name)
 	return name + " (ifindex " + std::to_string(ifindex_in(netns, name)) + ")";
 }
 
+/// The first program id a log line names: "xdpfwd_fib (id 12) ..." -> "12".
+std::string first_id(const std::string& line)
+{
+	const auto at = line.find("(id ") + 4;
+	return line.substr(at, line.find(')', at) - at);
+}
+
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 /// Now, in seconds since the epoch (as ping -D stamps replies).
@@ -91,6 +98,12 @@ public:
 		CHECK_MESSAGE(WEXITSTATUS(process_.status()) == 0, log());
 		CHECK_MESSAGE(took < 2.0, "xdpfwd run took ", took, " s to stop");
 		MESSAGE("stopped by signal ", signal, " in ", took, " s; log:\n", log());
+	}
+
+	/// The port it listens on.
+	[[nodiscard]] std::string port() const
+	{
+		return url.substr(url.rfind(':') + 1, url.find("/metrics") - url.rfind(':') - 1);
 	}
 
 	/// GET /metrics from this (the host's) namespace with curl; the body.
@@ -216,15 +229,25 @@ double logged_at(const std::string& log, const std::string& text)
 
 bool router_has_xdp(const ScenarioGuard& s) { return contains(output("ip -n " + s.router() + " link show"), "xdp"); }
 
+/// `body(scenario)` on a scenario of its own (prefix xfwdt-<pid>-c<tag>); afterwards the host
+/// must be as it was.
+template <class Body>
+void on_scenario(const std::string& tag, Body&& body)
+{
+	const HostState before = HostState::now();
+	{
+		ScenarioGuard s(tag);
+		s.up();
+		body(s);
+	}
+	check_host_unchanged(before, xdpfwd::test::unique_name("c" + tag));
+}
+
 } // namespace
 
 TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces that go and come back, SIGTERM detaches")
 {
-	const HostState before = HostState::now();
-	std::string program_id;
-	{
-		ScenarioGuard s("rf");
-		s.up();
+	on_scenario("rf", [&](const ScenarioGuard& s) {
 		ThirdHost tres(s);
 		const std::string uno = named(s.router(), "uno"), dos = named(s.router(), "dos"), tres_port = named(s.router(), "tres");
 		Service run(s, {"fib", "uno", "dos", "tres", "--summary-interval", "1"});
@@ -234,13 +257,13 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 		CHECK_MESSAGE(contains(started, "started: xdpfwd_fib (id "), started);
 		CHECK_MESSAGE(contains(started, ") on uno (ifindex " + std::to_string(ifindex_in(s.router(), "uno")) + ", native), dos"), started);
 		CHECK_MESSAGE(contains(started, "lookup full; route cache on (65536 entries)"), started);
-		program_id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
+		const std::string program_id = first_id(started);
 		const Result status = ok(s.in_router() + "status");
 		CHECK_MESSAGE(contains(status.out, "xdpfwd_fib id " + program_id), status);
 		CHECK_MESSAGE(contains(status.out, "  route cache: on, "), status);
 
 		// b) the listener is in the namespace xdpfwd started in (here), not in the router's
-		const std::string port = run.url.substr(run.url.rfind(':') + 1, run.url.find("/metrics") - run.url.rfind(':') - 1);
+		const std::string port = run.port();
 		CHECK_MESSAGE(contains(output("ss -Hltn"), "127.0.0.1:" + port), output("ss -Hltn"));
 		CHECK_FALSE(contains(output("ip netns exec " + s.router() + " ss -Hltn"), ":" + port));
 
@@ -360,22 +383,18 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 			      run.log());
 		CHECK_FALSE(router_has_xdp(s));
 		CHECK(program_gone(program_id));
-	}
-	check_host_unchanged(before, xdpfwd::test::unique_name("crf"));
+	});
 }
 
 TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never detaches a program it did not attach; SIGKILL leaves it too")
 {
-	const HostState before = HostState::now();
-	{
-		ScenarioGuard s("rk");
-		s.up();
+	on_scenario("rk", [&](const ScenarioGuard& s) {
 		const std::string uno = named(s.router(), "uno"), dos = named(s.router(), "dos");
 		std::string kept_id;
 		{
 			Service run(s, {"fib", "uno", "dos", "--keep", "--no-cache"});
 			const std::string started = lines_of(run.log()).front();
-			kept_id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
+			kept_id = first_id(started);
 			CHECK_MESSAGE(contains(started, "lookup full; route cache off (--no-cache); --keep: stays attached when stopped"), started);
 			const std::string metrics = run.scrape();
 			CHECK_MESSAGE(!contains(metrics, "xdpfwd_route_cache_enabled"), metrics);
@@ -403,7 +422,7 @@ TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never de
 		{
 			Service run(s, {"fib", "uno", "dos", "--force"});
 			const std::string started = lines_of(run.log()).front();
-			const std::string id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
+			const std::string id = first_id(started);
 			CHECK(id != kept_id);
 			CHECK(program_gone(kept_id));
 			ok(s.in_router() + "attach pass dos --force");
@@ -426,7 +445,7 @@ TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never de
 		{
 			Service run(s, {"fib", "uno", "dos"});
 			const std::string started = lines_of(run.log()).front();
-			const std::string id = started.substr(started.find("(id ") + 4, started.find(')') - started.find("(id ") - 4);
+			const std::string id = first_id(started);
 			run.kill();
 			CHECK(contains(ok(s.in_router() + "status dos").out, "xdpfwd_fib id " + id));
 			warm_up(s.dos(), uno_v4);
@@ -438,16 +457,12 @@ TEST_CASE("run fib --keep: SIGINT leaves it attached and forwarding; it never de
 			CHECK_FALSE(router_has_xdp(s));
 			CHECK(program_gone(id));
 		}
-	}
-	check_host_unchanged(before, xdpfwd::test::unique_name("crk"));
+	});
 }
 
 TEST_CASE("run map, with the systemd unit's capabilities only: routes from route set; a port that comes back has no route until route set again")
 {
-	const HostState before = HostState::now();
-	{
-		ScenarioGuard s("rm");
-		s.up();
+	on_scenario("rm", [&](const ScenarioGuard& s) {
 		const std::string R = s.in_router();
 		Service run(s, {"map", "uno", "dos"}, as_the_unit);
 		const std::string caps = output("grep CapBnd /proc/" + std::to_string(run.pid()) + "/status");
@@ -485,16 +500,12 @@ TEST_CASE("run map, with the systemd unit's capabilities only: routes from route
 		run.stop(SIGTERM);
 		CHECK_MESSAGE(contains(run.log(), "stopping on SIGTERM: detached xdpfwd_map"), run.log());
 		CHECK_FALSE(router_has_xdp(s));
-	}
-	check_host_unchanged(before, xdpfwd::test::unique_name("crm"));
+	});
 }
 
 TEST_CASE("run static: an egress that comes back as another ifindex gets a new program")
 {
-	const HostState before = HostState::now();
-	{
-		ScenarioGuard s("rs");
-		s.up();
+	on_scenario("rs", [&](const ScenarioGuard& s) {
 		// the next hop's MAC is what static mode freezes: give uno's host one that survives it
 		const std::string next_hop = "02:00:5e:00:53:01";
 		xdpfwd::test::must("ip -n " + s.uno() + " link set veth0 address " + next_hop);
@@ -532,16 +543,12 @@ TEST_CASE("run static: an egress that comes back as another ifindex gets a new p
 		CHECK_MESSAGE(contains(run.log(), "stopping on SIGTERM: detached xdpfwd_static (id " + new_id + ") from " + named(s.router(), "dos")),
 			      run.log());
 		CHECK_FALSE(router_has_xdp(s));
-	}
-	check_host_unchanged(before, xdpfwd::test::unique_name("crs"));
+	});
 }
 
 TEST_CASE("run: refusals leave nothing attached; --help")
 {
-	const HostState before = HostState::now();
-	{
-		ScenarioGuard s("rb");
-		s.up();
+	on_scenario("rb", [&](const ScenarioGuard& s) {
 		const std::string R = s.in_router();
 		auto refused = [&](const std::string& args, int code, const std::string& words) {
 			const Result r = xfwd(R + args);
@@ -560,7 +567,7 @@ TEST_CASE("run: refusals leave nothing attached; --help")
 		refused("run static dos nosuch0 02:00:5e:00:53:01", 1, "nosuch0");
 		// a port in use: refused before anything is attached (the listener comes first)
 		Service first(s, {"fib", "uno", "dos"});
-		const std::string port = first.url.substr(first.url.rfind(':') + 1, first.url.find("/metrics") - first.url.rfind(':') - 1);
+		const std::string port = first.port();
 		const Result busy = xfwd(R + "run map uno dos --force --metrics 127.0.0.1:" + port);
 		CHECK_MESSAGE(busy.status == 1, busy);
 		CHECK_MESSAGE(contains(busy.err, "listen on 127.0.0.1:" + port + " for --metrics: Address already in use"), busy);
@@ -571,6 +578,5 @@ TEST_CASE("run: refusals leave nothing attached; --help")
 		CHECK(help.out.rfind("usage: xdpfwd run fib|map|static ...", 0) == 0);
 		CHECK(contains(help.out, "--metrics ADDR:PORT"));
 		CHECK(contains(ok("--help").out, "run fib|map|static ..."));
-	}
-	check_host_unchanged(before, xdpfwd::test::unique_name("crb"));
+	});
 }

@@ -4,20 +4,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli.hpp"
+
 namespace xdpfwd::cli {
 
 const CLI::Validator& mac_address()
 {
-	static const CLI::Validator check(
-	    [](std::string& text) {
-		    try {
-			    (void)MacAddress::parse(text);
-			    return std::string();
-		    } catch (const Error& e) {
-			    return std::string(e.what());
-		    }
-	    },
-	    "MAC");
+	static const CLI::Validator check = parses_with([](const std::string& text) { (void)MacAddress::parse(text); }, "MAC");
 	return check;
 }
 

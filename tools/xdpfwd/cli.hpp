@@ -46,6 +46,9 @@ void needs_subcommand(CLI::App* group, const std::string& what);
 /// PositiveNumber names a 300-digit maximum when it refuses).
 CLI::Validator number(const std::string& what, bool zero_allowed);
 
+/// A CLI11 check: what `parse` accepts, refused with the message of what it throws.
+CLI::Validator parses_with(const std::function<void(const std::string&)>& parse, const std::string& name = "");
+
 /// `text` on one line, control characters escaped (\n, \t, \x01): a value a user typed cannot
 /// split an error message or hide what follows it.
 std::string one_line(std::string_view text);

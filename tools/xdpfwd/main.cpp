@@ -137,6 +137,20 @@ CLI::Validator number(const std::string& what, bool zero_allowed)
 	    "");
 }
 
+CLI::Validator parses_with(const std::function<void(const std::string&)>& parse, const std::string& name)
+{
+	return CLI::Validator(
+	    [parse](std::string& text) {
+		    try {
+			    parse(text);
+			    return std::string();
+		    } catch (const std::exception& e) {
+			    return std::string(e.what());
+		    }
+	    },
+	    name);
+}
+
 std::string one_line(std::string_view text)
 {
 	std::string result;

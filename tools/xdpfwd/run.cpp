@@ -319,16 +319,7 @@ void add_run_command(CLI::App& app, Action& action)
 	add_attach_flags(*run, args->flags);
 	run->add_option("--metrics", args->metrics,
 			"serve /metrics on ADDR:PORT (127.0.0.1:9100, [::1]:9100; port 0: any free one)")
-	    ->check(CLI::Validator(
-		[](std::string& text) {
-			try {
-				(void)ListenAddress::parse(text);
-				return std::string();
-			} catch (const UsageError& e) {
-				return std::string(e.what());
-			}
-		},
-		""))
+	    ->check(parses_with([](const std::string& text) { (void)ListenAddress::parse(text); }))
 	    ->option_text("ADDR:PORT");
 	run->add_flag("--keep", args->keep, "leave the forwarder attached when stopped");
 	run->add_option("--summary-interval", args->summary_interval,
