@@ -49,31 +49,45 @@ void FollowedForwarder::start(bool keep)
 
 void FollowedForwarder::follow(const Log& log)
 {
-	follow_others(log);
+	// A failure here (an interface deleted between two queries, say) must not end the service:
+	// logged, and looked at again on the next link notification.
+	try {
+		follow_others(log);
+	} catch (const Error& e) {
+		log(std::string("following the egress: ") + e.what());
+	}
 	const std::uint32_t ours = forwarder().program().id();
 	for (Port& port : ports_) {
-		const unsigned now = ::if_nametoindex(port.name.c_str());
-		if (port.ifindex && port.ifindex != now) {
-			const unsigned was = std::exchange(port.ifindex, 0);
-			port.lost = false;
-			remove(was); // the kernel took the attachment and the devmap entries with the device
-			log(port.name + " (" + ifindex_text(was) + ") is gone" +
-			    (now ? " (another interface has its name now)" : "") + "; forwarding continues on " + attached_list() +
-			    gone_note());
+		try {
+			follow(port, ours, log);
+		} catch (const Error& e) {
+			log(port.name + ": " + e.what());
 		}
-		if (!now)
-			port.refused.clear(); // nothing to wait for until it exists
-		if (!port.ifindex && now) {
-			try_add(port, now, port.name + " is back as " + ifindex_text(now), log);
-		} else if (port.ifindex && !port.lost) {
-			const auto attached = find_attached(port.ifindex);
-			if (!attached || attached->program.id() != ours) {
-				port.lost = true;
-				log(port.name + " (" + ifindex_text(port.ifindex) + "): " + forwarder().program().name() + " was " +
-				    (attached ? "replaced by " + attached->program.name() + " (id " + std::to_string(attached->program.id()) + ")"
-					      : std::string("detached")) +
-				    " by someone else; left so until the interface is deleted and comes back");
-			}
+	}
+}
+
+void FollowedForwarder::follow(Port& port, std::uint32_t ours, const Log& log)
+{
+	const unsigned now = ::if_nametoindex(port.name.c_str());
+	if (port.ifindex && port.ifindex != now) {
+		const unsigned was = std::exchange(port.ifindex, 0);
+		port.lost = false;
+		remove(was); // the kernel took the attachment and the devmap entries with the device
+		log(port.name + " (" + ifindex_text(was) + ") is gone" + (now ? " (another interface has its name now)" : "") +
+		    "; forwarding continues on " + attached_list() + gone_note());
+	}
+	if (!now)
+		port.refused.clear(); // nothing to wait for until it exists
+	if (!port.ifindex && now) {
+		try_add(port, now, port.name + " is back as " + ifindex_text(now), log);
+	} else if (port.ifindex && !port.lost) {
+		const auto attached = find_attached(port.ifindex);
+		if (!attached || attached->program.id() != ours) {
+			port.lost = true;
+			log(port.name + " (" + ifindex_text(port.ifindex) + "): " + forwarder().program().name() + " was " +
+			    (attached ? "replaced by " + attached->program.name() + " (id " + std::to_string(attached->program.id()) + ")"
+				      : std::string("detached")) +
+			    " by someone else; left so until the interface is deleted and comes back");
 		}
 	}
 }

@@ -74,6 +74,8 @@ protected:
 	[[nodiscard]] bool check_peer() const { return !flags_.no_peer_check; }
 	/// "uno (ifindex 2), dos (ifindex 3)": the ports attached now, or "no interface".
 	[[nodiscard]] std::string attached_list() const;
+	/// follow() for one port: gone, back, or no longer running `ours` (a program id).
+	void follow(Port& port, std::uint32_t ours, const Log& log);
 	/// Tries to attach `port` at `ifindex`; logs the outcome, starting with `subject` (a refusal
 	/// once: it is tried again on the next follow()).
 	void try_add(Port& port, unsigned ifindex, const std::string& subject, const Log& log);

@@ -80,7 +80,8 @@ public:
 		sigemptyset(&set_);
 		for (const int signal : {SIGINT, SIGTERM, SIGHUP})
 			sigaddset(&set_, signal);
-		check(::pthread_sigmask(SIG_BLOCK, &set_, nullptr) == 0 ? 0 : -1, [] { return std::string("block signals"); });
+		if (const int err = ::pthread_sigmask(SIG_BLOCK, &set_, nullptr))
+			throw Error(err, "block SIGINT, SIGTERM and SIGHUP");
 		fd_ = UniqueFd(::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
 		if (!fd_)
 			throw Error(errno, "open a signalfd");
