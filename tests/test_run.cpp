@@ -16,6 +16,7 @@
 
 #include <xdpfwd/xdpfwd.hpp>
 
+#include "support/capture.hpp"
 #include "support/cli.hpp"
 #include "support/netns.hpp"
 
@@ -578,5 +579,142 @@ TEST_CASE("run: refusals leave nothing attached; --help")
 		CHECK(help.out.rfind("usage: xdpfwd run fib|map|static ...", 0) == 0);
 		CHECK(contains(help.out, "--metrics ADDR:PORT"));
 		CHECK(contains(ok("--help").out, "run fib|map|static ..."));
+	});
+}
+
+namespace {
+
+/// The counters of the fib program `run` attached in `router` (read as another process would).
+xdpfwd::StatsSnapshot fib_stats(const std::string& router)
+{
+	const xdpfwd::NetnsScope scope(router);
+	return xdpfwd::FibForwarder::attached_to("dos").stats().snapshot();
+}
+
+/// Frames `veth0` of host `netns` received (its xdpfwd_pass counts them all).
+std::uint64_t host_received(const std::string& netns)
+{
+	const xdpfwd::NetnsScope scope(netns);
+	return xdpfwd::PassProgram::attached_to("veth0").stats().snapshot()[xdpfwd::XdpAction::pass].packets;
+}
+
+/// `count` pings from `netns` to `address`, 10 ms apart; how many were answered.
+int burst(const std::string& netns, const std::string& address, int count = 50)
+{
+	const std::string text = output("ip netns exec " + netns + " ping -n -q -i 0.01 -W 1 -c " + std::to_string(count) + " " + address);
+	const auto at = text.find(" received");
+	if (at == std::string::npos)
+		return 0;
+	return std::stoi(text.substr(text.rfind(' ', at - 1) + 1));
+}
+
+std::uint64_t grew(const xdpfwd::StatsSnapshot& before, const xdpfwd::StatsSnapshot& after, xdpfwd::Reason r)
+{
+	return after[r].packets - before[r].packets;
+}
+
+std::uint64_t grew(const xdpfwd::StatsSnapshot& before, const xdpfwd::StatsSnapshot& after, xdpfwd::XdpAction a)
+{
+	return after[a].packets - before[a].packets;
+}
+
+} // namespace
+
+TEST_CASE("run fib with the route cache: traffic follows route, blackhole, neighbour, link and sysctl changes at once")
+{
+	using xdpfwd::Reason;
+	using xdpfwd::XdpAction;
+	on_scenario("rc", [&](const ScenarioGuard& s) {
+		ThirdHost tres(s);
+		// 203.0.113.100 lives on uno and on tres: the route decides which one gets the pings
+		xdpfwd::test::must("ip -n " + s.uno() + " addr add 203.0.113.100/32 dev veth0");
+		xdpfwd::test::must("ip -n " + tres.name + " addr add 203.0.113.100/32 dev veth0");
+		const std::string router = "ip -n " + s.router() + " ";
+		xdpfwd::test::must(router + "route add 203.0.113.100/32 via 192.0.2.2");
+		Service run(s, {"fib", "uno", "dos", "tres"});
+		warm_up(s.dos(), "203.0.113.100");
+		warm_up(tres.name, dos_v4);
+
+		// a warm cache answers
+		auto before = fib_stats(s.router());
+		std::uint64_t at_uno = host_received(s.uno());
+		CHECK(burst(s.dos(), "203.0.113.100") == 50);
+		auto after = fib_stats(s.router());
+		CHECK(host_received(s.uno()) - at_uno >= 50);
+		CHECK(grew(before, after, Reason::cache_hit) >= 90); // requests and replies, all but the first of each
+		CHECK(grew(before, after, XdpAction::redirect) >= 100);
+
+		// 1. ip route replace to another egress: the next packets go to tres, none to uno
+		xdpfwd::test::must(router + "route replace 203.0.113.100/32 via 203.0.113.2");
+		at_uno = host_received(s.uno());
+		std::uint64_t at_tres = host_received(tres.name);
+		before = fib_stats(s.router());
+		CHECK(burst(s.dos(), "203.0.113.100") == 50);
+		after = fib_stats(s.router());
+		CHECK(host_received(tres.name) - at_tres >= 50);
+		CHECK(host_received(s.uno()) - at_uno < 5); // ARP/ND chatter at most, no echo request
+		CHECK(grew(before, after, XdpAction::redirect) >= 100);
+
+		// 2. a blackhole: dropped in XDP, as the route says
+		xdpfwd::test::must(router + "route replace blackhole 203.0.113.100/32");
+		before = fib_stats(s.router());
+		CHECK(burst(s.dos(), "203.0.113.100", 20) == 0);
+		after = fib_stats(s.router());
+		CHECK(grew(before, after, XdpAction::drop) >= 20);
+		CHECK(grew(before, after, Reason::fib_blackhole) >= 20);
+		xdpfwd::test::must(router + "route replace 203.0.113.100/32 via 203.0.113.2");
+		CHECK(burst(s.dos(), "203.0.113.100", 10) == 10);
+
+		// 3. the neighbour's MAC changes: forwarded frames carry the new one at once
+		const auto new_mac = xdpfwd::MacAddress::parse("02:00:5e:00:53:77");
+		xdpfwd::test::must(router + "neigh replace 203.0.113.2 lladdr " + new_mac.to_string() + " nud permanent dev tres");
+		xdpfwd::test::Capture capture(tres.name, "veth0");
+		burst(s.dos(), "203.0.113.100", 5); // unanswered now: veth0 is not that MAC
+		const auto frame = capture.next([](const xdpfwd::test::Frame& f) { return f.is_echo_request(dos_v4, "203.0.113.100"); });
+		REQUIRE(frame);
+		CHECK(frame->dst_mac == new_mac);
+		CHECK(frame->ttl == 63); // forwarded in XDP, not by the kernel
+
+		// 4. the egress deleted: nothing is redirected to where it was
+		xdpfwd::test::must(router + "link del tres");
+		CHECK(run.wait_for("tres"));
+		before = fib_stats(s.router());
+		CHECK(burst(s.dos(), "203.0.113.100", 10) == 0);
+		after = fib_stats(s.router());
+		CHECK(grew(before, after, XdpAction::redirect) == 0);
+
+		// 5. forwarding off by sysctl: every packet goes to the kernel (which does not forward)
+		warm_up(s.dos(), uno_v4);
+		xdpfwd::test::must("ip netns exec " + s.router() + " sysctl -qw net.ipv4.conf.all.forwarding=0");
+		before = fib_stats(s.router());
+		CHECK(burst(s.dos(), uno_v4, 10) == 0);
+		after = fib_stats(s.router());
+		CHECK(grew(before, after, XdpAction::redirect) == 0);
+		CHECK(grew(before, after, Reason::fib_forwarding_disabled) >= 10);
+		xdpfwd::test::must("ip netns exec " + s.router() + " sysctl -qw net.ipv4.conf.all.forwarding=1");
+		CHECK(burst(s.dos(), uno_v4, 10) == 10);
+
+		// 6. SIGKILL: no keeper renews the lease; after it, a route change is obeyed again
+		run.kill();
+		const auto killed = Clock::now();
+		{
+			const xdpfwd::NetnsScope scope(s.router());
+			const auto state = xdpfwd::route_cache_state(xdpfwd::FibForwarder::attached_to("dos"));
+			CHECK(state.on); // still within the lease
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(400));
+		MESSAGE("cache state read " << seconds_since(killed) << " s after SIGKILL (lease 0.25 s)");
+		{
+			const xdpfwd::NetnsScope scope(s.router());
+			const auto state = xdpfwd::route_cache_state(xdpfwd::FibForwarder::attached_to("dos"));
+			CHECK_FALSE(state.keeper_alive);
+			CHECK_FALSE(state.on);
+		}
+		xdpfwd::test::must(router + "route replace blackhole 192.0.2.2/32");
+		before = fib_stats(s.router());
+		CHECK(burst(s.dos(), uno_v4, 10) == 0);
+		after = fib_stats(s.router());
+		CHECK(grew(before, after, Reason::fib_blackhole) >= 10);
+		ok(s.in_router() + "detach uno dos"); // what the killed run left
 	});
 }
