@@ -364,6 +364,15 @@ TEST_CASE("cli: bad input is refused with one line, the right exit status and no
 		check_refusal(xfwd(R + "route set dos"), 2, {"OUT is required"});
 
 		check_refusal(xfwd(R + "stats dos --count -1"), 2, {"--count", "-1"});
+		// finite values in a sane range, whole numbers where whole numbers are meant
+		for (const char* interval : {"inf", "1e308", "nan", "0", "-0.5", "86401"})
+			check_refusal(xfwd(R + "stats dos --interval " + interval), 2, {"--interval", "from 0.01 to 86400", interval});
+		for (const char* count : {"99999999999999999999", "1.5", "1e3x"})
+			check_refusal(xfwd(R + "stats dos --count " + count), 2, {"--count", "whole number", count});
+		// an overlong value is cut, and the message stays one line
+		const Result huge = xfwd(R + "stats dos --interval " + quote(std::string(5000, '9') + "\n"));
+		check_refusal(huge, 2, {"--interval", "(5001 bytes)"}); // 5000 nines and a newline
+		CHECK(huge.err.size() < 300);
 		// a value echoed in a message stays on one line: control characters are escaped
 		check_refusal(xfwd(R + "attach static dos uno " + quote("zz\n:01")), 2, {"zz\\n:01", "MAC"});
 		check_refusal(xfwd(R + "attach fib " + quote("no\nsuch\x01")), 1, {"no\\nsuch\\x01", "No such device"});

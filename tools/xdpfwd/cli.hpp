@@ -44,7 +44,8 @@ void needs_subcommand(CLI::App* group, const std::string& what);
 
 /// A CLI11 check: a number above 0 (or 0 too), refused as "takes WHAT, not ..." (CLI11's
 /// PositiveNumber names a 300-digit maximum when it refuses).
-CLI::Validator number(const std::string& what, bool zero_allowed);
+/// A CLI11 check: a finite number in [min, max] (whole when `whole`), refused naming `what`.
+CLI::Validator number(const std::string& what, double min, double max, bool whole);
 
 /// A CLI11 check: what `parse` accepts, refused with the message of what it throws.
 CLI::Validator parses_with(const std::function<void(const std::string&)>& parse, const std::string& name = "");
@@ -52,6 +53,9 @@ CLI::Validator parses_with(const std::function<void(const std::string&)>& parse,
 /// `text` on one line, control characters escaped (\n, \t, \x01): a value a user typed cannot
 /// split an error message or hide what follows it.
 std::string one_line(std::string_view text);
+/// A value the user typed, for quoting in a message: cut when overlong (the message is made
+/// one_line where it is printed).
+std::string echo(std::string_view value);
 
 struct RunOptions {
 	bool quiet = true;          ///< discard the command's stdout and stderr

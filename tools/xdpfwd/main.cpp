@@ -1,5 +1,8 @@
 // xdpfwd: load, configure, watch and remove XDP forwarders; build the namespace scenario.
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
@@ -125,14 +128,18 @@ void needs_subcommand(CLI::App* group, const std::string& what)
 	});
 }
 
-CLI::Validator number(const std::string& what, bool zero_allowed)
+CLI::Validator number(const std::string& what, double min, double max, bool whole)
 {
 	return CLI::Validator(
 	    [=](std::string& text) {
-		    double n = 0;
-		    if (CLI::detail::lexical_cast(text, n) && (n > 0 || (zero_allowed && n == 0)))
+		    // strtod, not a stream: "inf", "nan" and "1e308" parse, and the range check refuses them
+		    char* end = nullptr;
+		    errno = 0;
+		    const double n = std::strtod(text.c_str(), &end);
+		    const bool parsed = !text.empty() && end == text.c_str() + text.size() && errno == 0;
+		    if (parsed && std::isfinite(n) && n >= min && n <= max && (!whole || n == std::floor(n)))
 			    return std::string();
-		    return "takes " + what + ", not \"" + text + "\"";
+		    return "takes " + what + ", not \"" + echo(text) + "\"";
 	    },
 	    "");
 }
@@ -151,8 +158,19 @@ CLI::Validator parses_with(const std::function<void(const std::string&)>& parse,
 	    name);
 }
 
+std::string echo(std::string_view value)
+{
+	constexpr std::size_t longest = 64;
+	if (value.size() <= longest)
+		return std::string(value);
+	return std::string(value.substr(0, longest)) + "... (" + std::to_string(value.size()) + " bytes)";
+}
+
 std::string one_line(std::string_view text)
 {
+	constexpr std::size_t longest = 1024; // a message that long has echoed something huge
+	if (text.size() > longest)
+		return one_line(text.substr(0, longest)) + "... (cut)";
 	std::string result;
 	for (const char c : text) {
 		const auto byte = static_cast<unsigned char>(c);

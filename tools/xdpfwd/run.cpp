@@ -325,7 +325,7 @@ void add_run_command(CLI::App& app, Action& action)
 	run->add_flag("--keep", args->keep, "leave the forwarder attached when stopped");
 	run->add_option("--summary-interval", args->summary_interval,
 			"log what was counted every S seconds, if anything (default 10; 0: never)")
-	    ->check(number("a number of seconds", true))
+	    ->check(number("seconds from 0 to 86400", 0, 86400, false))
 	    ->option_text("S");
 	needs_subcommand(run, "a mode");
 
