@@ -93,6 +93,21 @@ public:
 		return taken;
 	}
 
+	/// Swaps this forwarder's program in for whatever program runs on `port`, atomically
+	/// (XdpProgram::replace); attaches it as attach() does where nothing runs.
+	void replace_on(Interface port, AttachOptions options = {})
+	{
+		const auto current = find_attached(port.ifindex());
+		if (!current) {
+			attach(port, options);
+			return;
+		}
+		if (current->program.id() == program_.id())
+			return;
+		detach_owned(port.ifindex());
+		attachments_.push_back(XdpProgram::replace(program_, *current, options.persistent));
+	}
+
 	/// Leave every attachment in place when this forwarder is destroyed.
 	void persist() noexcept
 	{

@@ -318,6 +318,14 @@ public:
 	[[nodiscard]] int status() const { return status_; }
 	[[nodiscard]] pid_t pid() const { return pid_; }
 
+	/// Waits for it to end by itself; its exit status (128 + the signal that ended it).
+	int wait()
+	{
+		if (!ended_)
+			ended_ = ::waitpid(pid_, &status_, 0) == pid_;
+		return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+	}
+
 	/// Waits until what it printed contains `text`; false when `timeout` passed first or it
 	/// ended without printing it.
 	bool wait_for(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10))

@@ -4,11 +4,13 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 #include <CLI/CLI.hpp>
@@ -106,6 +108,16 @@ void print_route(const Json& route)
 		  << route.at("dst_mac").get<std::string>() << " src " << route.at("src_mac").get<std::string>() << "\n";
 }
 
+/// Where the program with `id` runs in this namespace, in ifindex order.
+std::vector<unsigned> attached_on(std::uint32_t id)
+{
+	std::vector<unsigned> result;
+	for (const LinkInfo& link : list_links())
+		if (link.xdp_program_id == id)
+			result.push_back(link.ifindex);
+	return result;
+}
+
 template <class... F>
 struct Overloaded : F... {
 	using F::operator()...;
@@ -146,9 +158,16 @@ Json status_json(unsigned ifindex)
 			       if (!cache.on)
 				       off_reason = cache.keeper_alive ? to_string(cache.off_reason)
 								       : "no keeper runs (xdpfwd run fib keeps one)";
+			       // an interrupted attach (or a port detached by hand) leaves the two apart
+			       Json running = Json::array();
+			       const std::vector<unsigned> on = attached_on(fib.program().id());
+			       for (const unsigned port : on)
+				       running.push_back(interface_json(port));
 			       status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
 						{"egress", fib.is_egress(ifindex)},
 						{"ports", ports},
+						{"attached_on", running},
+						{"complete", on == fib.egress_ports()},
 						{"route_cache", {{"on", cache.on}, {"off_reason", off_reason}, {"entries", cache.entries}}}};
 		       },
 	       },
@@ -181,6 +200,12 @@ void print_status(const Json& status)
 			  << (fib.at("egress").get<bool>() ? "enabled" : "disabled") << ", ports:";
 		for (const Json& port : fib.at("ports"))
 			std::cout << " " << described(port);
+		if (!fib.at("complete").get<bool>()) {
+			std::cout << "\n  incomplete: its ports and where it runs differ; it runs on:";
+			for (const Json& port : fib.at("attached_on"))
+				std::cout << " " << described(port);
+			std::cout << " (rerun the attach command to finish, or detach)";
+		}
 		const Json& cache = fib.at("route_cache");
 		std::cout << "\n  route cache: "
 			  << (cache.at("on").get<bool>() ? std::string("on") : "off, " + cache.at("off_reason").get<std::string>()) << ", "
@@ -214,21 +239,85 @@ std::vector<unsigned> interfaces_or_all(const std::vector<std::string>& names,
 
 struct AttachArgs {
 	AttachFlags flags;
+	bool replace = false;
 	std::vector<std::string> interfaces; // map, fib, pass
 	StaticArgs fixed;
 	std::string lookup = "full"; // fib
 };
 
-// Attach non-persistently first: if one interface fails, the forwarder's destructor takes the
-// others back. Only a complete set is made persistent.
+/// The forwarder of `kind` an interrupted or repeated `attach` left behind, to finish the job
+/// with: the one on some of `ports` or, with `whole_namespace`, the only one in the namespace
+/// (so that a recreated interface joins the forwarder on the others). `same` tells whether a
+/// program has the settings asked for. Refuses (EBUSY) when the ports run two different ones.
 template <class F>
-int attach_all(Forwarder& forwarder, const std::vector<std::string>& interfaces, F&& add)
+std::optional<F> left_behind(const std::vector<unsigned>& ports, ForwarderKind kind, bool whole_namespace,
+			     const std::function<bool(const Program&)>& same = {})
 {
-	for (const unsigned ifindex : resolve(interfaces))
+	std::set<std::uint32_t> ids;
+	unsigned where = 0;
+	auto consider = [&](unsigned ifindex) {
+		const auto attached = find_attached(ifindex);
+		if (attached && attached->kind == kind && (!same || same(attached->program))) {
+			ids.insert(attached->program.id());
+			where = ifindex;
+		}
+	};
+	for (const unsigned port : ports)
+		consider(port);
+	if (ids.empty() && whole_namespace)
+		for (const LinkInfo& link : list_links())
+			if (link.xdp_program_id)
+				consider(link.ifindex);
+	if (ids.size() > 1) {
+		std::string list;
+		for (const auto id : ids)
+			list += (list.empty() ? "" : ", ") + std::to_string(id);
+		throw Error(EBUSY, "attach xdpfwd's " + std::string(to_string(kind)) + " mode",
+			    "more than one such program runs here (ids " + list + "); detach the ones you do not want");
+	}
+	if (ids.empty())
+		return std::nullopt;
+	std::cout << "continuing xdpfwd's " << to_string(kind) << " program (id " << *ids.begin() << "), found on "
+		  << describe_interface(where) << "\n";
+	return F::attached_to(where);
+}
+
+// Attach non-persistently first: if one interface fails, the forwarder's destructor takes the
+// others back (never what an earlier run left: adopted attachments stay). Only a complete set
+// is made persistent. A run killed half-way leaves some ports attached; the same command run
+// again adopts them (left_behind) and finishes.
+template <class F>
+int attach_all(Forwarder& forwarder, const std::vector<unsigned>& ports, F&& add)
+{
+	for (const unsigned ifindex : ports)
 		add(ifindex);
 	forwarder.persist();
 	report_attached(forwarder);
 	return exit_ok;
+}
+
+/// attach MODE IF...: continue what runs (left_behind) or load anew; with --replace, swap the
+/// mode's program in where anything runs (a fresh copy sharing the maps when it is this mode).
+template <class F>
+int attach_mode(const AttachArgs& args, ForwarderKind kind, const std::function<F()>& load,
+		const std::function<void(F&, unsigned)>& add, const std::function<bool(const Program&)>& same = {})
+{
+	const std::vector<unsigned> ports = resolve(args.interfaces);
+	const bool whole_namespace = kind == ForwarderKind::fib || kind == ForwarderKind::map;
+	auto running = left_behind<F>(ports, kind, whole_namespace && !args.replace, same);
+	if (args.replace) {
+		F forwarder = running ? F::upgrade(*running) : load();
+		return attach_all(forwarder, ports, [&](unsigned ifindex) {
+			if constexpr (std::is_same_v<F, FibForwarder>) {
+				if (!args.flags.no_peer_check)
+					check_redirect_target(ifindex);
+				forwarder.enable_egress(ifindex); // before it runs there: routes may leave by it at once
+			}
+			forwarder.replace_on(ifindex, args.flags.options()); // not add(): that would detach first
+		});
+	}
+	F forwarder = running ? std::move(*running) : load();
+	return attach_all(forwarder, ports, [&](unsigned ifindex) { add(forwarder, ifindex); });
 }
 
 void add_attach(CLI::App& app, Action& action)
@@ -239,6 +328,9 @@ void add_attach(CLI::App& app, Action& action)
 	    "Either every interface is attached or none is.");
 	attach->footer("example: xdpfwd -n router attach fib uno dos --lookup direct");
 	add_attach_flags(*attach, args->flags);
+	attach->add_flag("--replace", args->replace,
+			 "swap the mode's program in where a program runs, atomically; the same mode's maps "
+			 "(routes, ports, counters) carry over (a hitless upgrade)");
 	needs_subcommand(attach, "a mode");
 
 	CLI::App* fixed = attach->add_subcommand("static", "everything arriving on IN leaves through OUT towards DST_MAC")
@@ -247,8 +339,22 @@ void add_attach(CLI::App& app, Action& action)
 	add_static_arguments(*fixed, args->fixed);
 	on_command(fixed, action, [args] {
 		const Interface ingress(args->fixed.in);
-		StaticForwarder forwarder(args->fixed.route(!args->flags.no_peer_check));
-		forwarder.add_port(ingress, args->flags.options());
+		const StaticRoute route = args->fixed.route(!args->flags.no_peer_check);
+		// the same route already on IN (a repeated or interrupted attach): nothing to do
+		if (const auto attached = find_attached(ingress.ifindex()); attached && attached->kind == ForwarderKind::static_) {
+			const StaticRoute running = StaticForwarder::attached_to(ingress).route();
+			if (running.egress.ifindex() == route.egress.ifindex() && running.dst_mac == route.dst_mac &&
+			    running.src_mac == route.src_mac) {
+				std::cout << "already attached: " << attached->program.name() << " (id " << attached->program.id()
+					  << ") on " << describe_interface(ingress.ifindex()) << "\n";
+				return exit_ok;
+			}
+		}
+		StaticForwarder forwarder(route);
+		if (args->replace)
+			forwarder.replace_on(ingress, args->flags.options());
+		else
+			forwarder.add_port(ingress, args->flags.options());
 		forwarder.persist();
 		report_attached(forwarder);
 		return exit_ok;
@@ -259,9 +365,9 @@ void add_attach(CLI::App& app, Action& action)
 	map->footer("example: xdpfwd -n router attach map uno dos && xdpfwd -n router route set dos uno");
 	map->add_option("IF", args->interfaces, "the ports")->required();
 	on_command(map, action, [args] {
-		MapForwarder forwarder;
-		return attach_all(forwarder, args->interfaces,
-				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
+		return attach_mode<MapForwarder>(
+		    *args, ForwarderKind::map, [] { return MapForwarder(); },
+		    [&](MapForwarder& forwarder, unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
 	});
 
 	CLI::App* fib = attach->add_subcommand("fib", "the kernel's routing table decides; every IF is a port")
@@ -269,19 +375,24 @@ void add_attach(CLI::App& app, Action& action)
 	fib->add_option("IF", args->interfaces, "the ports")->required();
 	add_lookup_option(*fib, args->lookup);
 	on_command(fib, action, [args] {
-		FibForwarder forwarder(parse_lookup(args->lookup));
-		return attach_all(forwarder, args->interfaces, [&](unsigned ifindex) {
-			forwarder.add_port(ifindex, args->flags.options(), !args->flags.no_peer_check);
-		});
+		const FibLookup lookup = parse_lookup(args->lookup);
+		return attach_mode<FibForwarder>(
+		    *args, ForwarderKind::fib, [&] { return FibForwarder(lookup); },
+		    [&](FibForwarder& forwarder, unsigned ifindex) {
+			    forwarder.add_port(ifindex, args->flags.options(), !args->flags.no_peer_check);
+		    },
+		    [&](const Program& program) {
+			    return read_rodata<xdpfwd_fib::xdpfwd_fib__rodata>(program).direct_lookup == (lookup == FibLookup::direct);
+		    });
 	});
 
 	CLI::App* pass = attach->add_subcommand("pass", "passes everything: the program a veth peer needs")->group("Modes");
 	pass->footer("example: xdpfwd -n lab-uno attach pass veth0");
 	pass->add_option("IF", args->interfaces, "the interfaces")->required();
 	on_command(pass, action, [args] {
-		PassProgram forwarder;
-		return attach_all(forwarder, args->interfaces,
-				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
+		return attach_mode<PassProgram>(
+		    *args, ForwarderKind::pass, [] { return PassProgram(); },
+		    [&](PassProgram& forwarder, unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
 	});
 }
 
