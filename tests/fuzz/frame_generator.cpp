@@ -32,6 +32,16 @@ const char* const v6_destinations[] = {"2001:db8:2::2", "2001:db8:100::10", "200
 const char* const v6_special_destinations[] = {"::", "::1", "ff02::1", "ff02::1:ff00:2", "ff05::2", "fe80::1", "febf::2"};
 
 const std::uint8_t ttls[] = {0, 1, 2, 2, 3, 64, 64, 128, 254, 255, 255};
+
+/// An ordinary address three times in four, else a special one.
+template <std::size_t N, std::size_t M>
+const char* address(Rng& rng, const char* const (&ordinary)[N], const char* const (&special)[M])
+{
+	return rng.one_in(4) ? rng.pick(special) : rng.pick(ordinary);
+}
+
+/// A TTL or hop limit: mostly around expiry and the usual starting values.
+std::uint8_t hops(Rng& rng) { return rng.one_in(8) ? rng.byte() : rng.pick(ttls); }
 const std::uint16_t vlan_tpids[] = {ethertype_8021q, ethertype_8021ad};
 
 template <std::size_t N>
@@ -213,9 +223,9 @@ Bytes FrameGenerator::base(Rng& rng, std::string* trace) const
 Bytes FrameGenerator::ipv4_packet(Rng& rng, std::string* trace) const
 {
 	Ipv4Header h;
-	h.src = rng.one_in(4) ? rng.pick(v4_special_sources) : rng.pick(v4_sources);
-	h.dst = rng.one_in(4) ? rng.pick(v4_special_destinations) : rng.pick(v4_destinations);
-	h.ttl = rng.one_in(8) ? rng.byte() : rng.pick(ttls);
+	h.src = address(rng, v4_sources, v4_special_sources);
+	h.dst = address(rng, v4_destinations, v4_special_destinations);
+	h.ttl = hops(rng);
 	h.tos = rng.byte();
 	h.id = static_cast<std::uint16_t>(rng.next());
 	const std::uint16_t frags[] = {0, ipv4_dont_fragment, ipv4_more_fragments, ipv4_more_fragments | 185, 370,
@@ -251,9 +261,9 @@ Bytes FrameGenerator::ipv4_packet(Rng& rng, std::string* trace) const
 Bytes FrameGenerator::ipv6_packet(Rng& rng, std::string* trace) const
 {
 	Ipv6Header h;
-	h.src = rng.one_in(4) ? rng.pick(v6_special_sources) : rng.pick(v6_sources);
-	h.dst = rng.one_in(4) ? rng.pick(v6_special_destinations) : rng.pick(v6_destinations);
-	h.hop_limit = rng.one_in(8) ? rng.byte() : rng.pick(ttls);
+	h.src = address(rng, v6_sources, v6_special_sources);
+	h.dst = address(rng, v6_destinations, v6_special_destinations);
+	h.hop_limit = hops(rng);
 	h.traffic_class = rng.byte();
 	h.flow_label = static_cast<std::uint32_t>(rng.next()) & 0xfffff;
 
