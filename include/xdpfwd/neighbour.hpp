@@ -45,20 +45,16 @@ inline std::vector<Neighbour> neighbours(unsigned ifindex = 0)
 	    [&](const nlmsghdr& msg) {
 		    if (msg.nlmsg_type != RTM_NEWNEIGH)
 			    return;
-		    const auto* nd = static_cast<const ndmsg*>(NLMSG_DATA(&msg));
-		    if (ifindex && static_cast<unsigned>(nd->ndm_ifindex) != ifindex)
+		    const auto* nd = detail::header_of<ndmsg>(msg);
+		    if (!nd || (ifindex && static_cast<unsigned>(nd->ndm_ifindex) != ifindex))
 			    return;
 		    Neighbour entry;
 		    entry.ifindex = static_cast<unsigned>(nd->ndm_ifindex);
 		    entry.state = nd->ndm_state;
 		    bool has_mac = false;
-		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
-		    const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(nd) + NLMSG_ALIGN(sizeof(*nd)));
-		    detail::for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+		    detail::for_each_attribute_of<ndmsg>(msg, [&](int type, const void* data, std::size_t len) {
 			    if (type == NDA_DST) {
-				    char text[INET6_ADDRSTRLEN] = {};
-				    ::inet_ntop(nd->ndm_family, data, text, sizeof(text));
-				    entry.address = text;
+				    entry.address = detail::address_text(nd->ndm_family, data, len);
 			    } else if (type == NDA_LLADDR && len == entry.mac.bytes.size()) {
 				    std::memcpy(entry.mac.bytes.data(), data, len);
 				    has_mac = true;

@@ -35,14 +35,12 @@ inline unsigned custom_rule_count(unsigned char family)
 	    [&](const nlmsghdr& msg) {
 		    if (msg.nlmsg_type != RTM_NEWRULE)
 			    return;
-		    const auto* rule = static_cast<const fib_rule_hdr*>(NLMSG_DATA(&msg));
-		    if (rule->family != AF_INET && rule->family != AF_INET6)
+		    const auto* rule = header_of<fib_rule_hdr>(msg);
+		    if (!rule || (rule->family != AF_INET && rule->family != AF_INET6))
 			    return;
 		    std::uint32_t table = rule->table;
 		    std::uint32_t priority = 0;
-		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*rule)));
-		    const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(rule) + NLMSG_ALIGN(sizeof(*rule)));
-		    for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+		    for_each_attribute_of<fib_rule_hdr>(msg, [&](int type, const void* data, std::size_t len) {
 			    if (type == FRA_TABLE)
 				    table = attribute_value<std::uint32_t>(data, len);
 			    else if (type == FRA_PRIORITY)

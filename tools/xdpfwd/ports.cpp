@@ -122,6 +122,8 @@ template <class... F>
 struct Overloaded : F... {
 	using F::operator()...;
 };
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>; // clang 14 wants the guide C++20 makes implicit
 
 /// What runs on `ifindex`: interface, ifindex, program, program_id, mode (null when nothing
 /// is attached) and, for an xdpfwd forwarder, its configuration under "static", "map" or "fib".
