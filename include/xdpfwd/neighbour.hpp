@@ -32,12 +32,8 @@ struct Neighbour {
 /// Neighbour entries on `ifindex` (all interfaces when 0), IPv4 and IPv6, with a link-layer address.
 inline std::vector<Neighbour> neighbours(unsigned ifindex = 0)
 {
-	std::vector<char> request(NLMSG_SPACE(sizeof(ndmsg)));
+	auto request = detail::dump_request<ndmsg>(RTM_GETNEIGH, AF_UNSPEC);
 	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
-	header->nlmsg_type = RTM_GETNEIGH;
-	header->nlmsg_flags = NLM_F_DUMP;
-	static_cast<ndmsg*>(NLMSG_DATA(header))->ndm_family = AF_UNSPEC;
 
 	std::vector<Neighbour> result;
 	detail::RtNetlink().transact(

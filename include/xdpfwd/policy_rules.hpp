@@ -22,12 +22,8 @@ namespace detail {
 /// the kernel's defaults: local (0), main (32766) and, for IPv4, default (32767).
 inline unsigned custom_rule_count(unsigned char family)
 {
-	std::vector<char> request(NLMSG_SPACE(sizeof(fib_rule_hdr)));
+	auto request = dump_request<fib_rule_hdr>(RTM_GETRULE, family);
 	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
-	header->nlmsg_type = RTM_GETRULE;
-	header->nlmsg_flags = NLM_F_DUMP;
-	static_cast<fib_rule_hdr*>(NLMSG_DATA(header))->family = family;
 
 	unsigned custom = 0;
 	RtNetlink().transact(

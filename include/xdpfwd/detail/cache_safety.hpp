@@ -96,13 +96,9 @@ private:
 	template <class OnMessage>
 	static void dump_routes(OnMessage&& on_message)
 	{
-		std::vector<char> request(NLMSG_SPACE(sizeof(rtmsg)));
-		auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-		header->nlmsg_len = static_cast<std::uint32_t>(request.size());
-		header->nlmsg_type = RTM_GETROUTE;
-		header->nlmsg_flags = NLM_F_DUMP;
-		static_cast<rtmsg*>(NLMSG_DATA(header))->rtm_family = AF_UNSPEC;
-		RtNetlink().transact(header, on_message, [] { return std::string("list routes"); });
+		auto request = dump_request<rtmsg>(RTM_GETROUTE, AF_UNSPEC);
+		RtNetlink().transact(reinterpret_cast<nlmsghdr*>(request.data()), on_message,
+				     [] { return std::string("list routes"); });
 	}
 
 	void observe_route(const nlmsghdr& msg)

@@ -122,6 +122,20 @@ private:
 	std::uint32_t sequence_ = 0;
 };
 
+/// A dump request (RTM_GET*, NLM_F_DUMP) whose payload is a Header with `family` as its first
+/// byte (rtmsg, ndmsg, fib_rule_hdr, ifinfomsg all start so); transact() sends it.
+template <class Header>
+std::vector<char> dump_request(std::uint16_t type, unsigned char family)
+{
+	std::vector<char> request(NLMSG_SPACE(sizeof(Header)));
+	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
+	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
+	header->nlmsg_type = type;
+	header->nlmsg_flags = NLM_F_DUMP;
+	*static_cast<unsigned char*>(NLMSG_DATA(header)) = family;
+	return request;
+}
+
 /// Appends an attribute to a request buffer whose first bytes are the nlmsghdr.
 inline void append_attribute(std::vector<char>& message, std::uint16_t type, const void* data,
 			     std::size_t length)
