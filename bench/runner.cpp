@@ -137,6 +137,11 @@ public:
 				add_cost("generator_zipf", family, i, nullptr, XDP_TX, routes, destinations);
 				add_cost("harness", family, i, &p_.noop_program, XDP_PASS, routes, destinations);
 				add_cost("fib_full", family, i, &p_.scale_fib[i - 1]->program(), XDP_REDIRECT, routes, destinations);
+				// the hit path with many entries in use; where they do not fit, runs would be misses
+				// costing two lookups each (and a million of those take a while)
+				if (destinations <= p_.cache_entries / 2)
+					add_cost("fib_full_cache", family, i, &p_.scale_cached[i - 1]->fib.program(), XDP_REDIRECT,
+						 routes, destinations);
 			}
 	}
 
