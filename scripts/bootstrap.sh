@@ -16,9 +16,11 @@ fi
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
-# The last two are not always in a minimal Debian: the tests and the demo run sysctl and ethtool.
-packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev iproute2 iputils-ping
-	procps ethtool "${extra[@]}")
+# procps and ethtool are not always in a minimal Debian: the tests and the demo run sysctl and
+# ethtool. libcpp-httplib-dev serves `xdpfwd run --metrics`; the tests scrape it with curl and
+# check it with promtool, which only the prometheus package ships (its server is not started).
+packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev
+	libcpp-httplib-dev iproute2 iputils-ping procps ethtool curl prometheus "${extra[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -30,8 +32,34 @@ done
 if ((${#missing[@]})); then
 	echo "bootstrap: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# Packages install services (prometheus does) and would start them: a policy-rc.d that forbids
+	# starting any, for the duration of the install, unless the machine has one of its own.
+	policy=/usr/sbin/policy-rc.d
+	own_policy=false
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\n# scripts/bootstrap.sh: no service starts while it installs packages\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		own_policy=true
+		trap 'rm -f "$policy"' EXIT
+	fi
+	running_before=" $(pgrep -x prometheus | tr '\n' ' ' || true) "
 	apt-get update
 	apt-get install -y --no-install-recommends "${missing[@]}"
+	if $own_policy; then
+		rm -f "$policy"
+		trap - EXIT
+	fi
+	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+		# only promtool is wanted: the server stays off, now and at boot
+		deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
+		systemctl stop prometheus.service >/dev/null 2>&1 || true
+		for pid in $(pgrep -x prometheus || true); do
+			if [[ $running_before != *" $pid "* ]]; then
+				echo "bootstrap: stopping the prometheus server the package started (pid $pid)"
+				kill "$pid"
+			fi
+		done
+	fi
 fi
 
 # xdpfwd itself does not pin anything, but bpftool-based debugging wants bpffs.

@@ -14,6 +14,7 @@
 #include "parsing.h"
 #include "reasons.h"
 #include "rewrite.h"
+#include "validity.h"
 
 /* Not an XDP action: the frame passed the gate and the mode decides. */
 #define GATE_OPEN -1
@@ -32,8 +33,13 @@ static __always_inline int pass_for(struct packet *pkt, enum xdpfwd_reason reaso
 /* What is not a forwardable IP packet goes to the kernel untouched, with its reason. */
 static __always_inline int forwarding_gate(struct packet *pkt, const int family)
 {
+	int invalid;
+
 	if (!parse_ip(pkt, family))
 		return pass_for(pkt, XDPFWD_REASON_MALFORMED); /* the stack drops and counts it */
+	invalid = validity_reason(pkt, family);
+	if (invalid != VALID)
+		return pass_for(pkt, invalid);
 	if (is_link_scoped(pkt, family))
 		return pass_for(pkt, XDPFWD_REASON_LOCAL);
 	if (hop_expires(pkt, family))

@@ -67,7 +67,11 @@ enum xdpfwd_reason {
 	XDPFWD_REASON_CACHE_HIT = 16,     /* fib mode: the route cache answered, no FIB lookup */
 	XDPFWD_REASON_CACHE_MISS = 17,    /* fib mode: no entry (or the packet exceeds its MTU) */
 	XDPFWD_REASON_CACHE_STALE = 18,   /* fib mode: an entry from before the last routing change */
-	XDPFWD_REASON_COUNT = 19
+	XDPFWD_REASON_BAD_CHECKSUM = 19,  /* IPv4 header checksum wrong (RFC 1812 5.2.2) */
+	XDPFWD_REASON_BAD_LENGTH = 20,    /* IP length below the header or beyond the frame */
+	XDPFWD_REASON_MARTIAN = 21,       /* an address no router forwards (RFC 1812 5.3.7, RFC 4291) */
+	XDPFWD_REASON_HOP_BY_HOP = 22,    /* IPv6 hop-by-hop options: the kernel's to process */
+	XDPFWD_REASON_COUNT = 23
 };
 
 #define XDPFWD_REASON_SLOTS 32

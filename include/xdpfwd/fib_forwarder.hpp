@@ -41,6 +41,17 @@ public:
 	/// The fib forwarder some process attached to `port`, to add ports or read its state.
 	static FibForwarder attached_to(Interface port) { return FibForwarder(attached_program(port, ForwarderKind::fib)); }
 
+	/// A hitless upgrade: a fresh copy of the program, with `running`'s settings and maps (egress
+	/// ports, route cache, counters), swapped in wherever `running` runs (take_over).
+	static FibForwarder upgrade(const FibForwarder& running, bool persistent = true)
+	{
+		FibForwarder fresh(detail::load_sharing_maps<xdpfwd_fib>(XDPFWD_PROG_FIB, running.program(), [&](xdpfwd_fib& skel) {
+			*skel.rodata = read_rodata<xdpfwd_fib::xdpfwd_fib__rodata>(running.program());
+		}));
+		fresh.take_over(running.program(), persistent);
+		return fresh;
+	}
+
 	/// Forwards what arrives on `port` and lets routes send traffic out of it.
 	void add_port(Interface port, AttachOptions options = {}, bool check_veth_peer = true)
 	{

@@ -17,6 +17,29 @@ struct Adopt {
 	template <class F>
 	static F program(Program program) { return F(std::move(program)); }
 };
+
+/// Loads a fresh `Skeleton` whose maps are `running`'s own (ports, routes, route cache,
+/// counters), so what it knows and counted carries over; `configure` gives the read-only data
+/// (settings), which is never shared. A map `running` lacks starts empty. Throws Error, e.g.
+/// when a map's layout changed between the versions.
+template <class Skeleton, class Configure>
+Program load_sharing_maps(std::string_view what, const Program& running, Configure&& configure)
+{
+	return load_skeleton<Skeleton>(what, [&](Skeleton& skel) {
+		configure(skel);
+		bpf_map* map = nullptr;
+		bpf_object__for_each_map(map, skel.obj)
+		{
+			const char* name = bpf_map__name(map);
+			if (bpf_map__is_internal(map) || !running.has_map(name))
+				continue;
+			check(bpf_map__reuse_fd(map, running.raw_map(name)), [&] {
+				return "share map " + std::string(name) + " of " + running.name() + " (id " +
+				       std::to_string(running.id()) + ")";
+			});
+		}
+	});
+}
 } // namespace detail
 
 /// What every mode shares: one loaded program, its attachments to interfaces, its counters.
@@ -49,6 +72,40 @@ public:
 		if (!attached || attached->program.id() != program_.id())
 			return false;
 		return XdpProgram(std::move(*attached)).detach();
+	}
+
+	/// Swaps this forwarder's program in wherever `old` runs in the caller's namespace, one
+	/// interface at a time and atomically on each (XdpProgram::replace): a hitless upgrade, or a
+	/// change of mode. Returns the interfaces taken over. Throws Error; those already taken over
+	/// stay with this forwarder.
+	std::vector<unsigned> take_over(const Program& old, bool persistent = true)
+	{
+		std::vector<unsigned> taken;
+		for (const LinkInfo& link : list_links()) {
+			if (link.xdp_program_id != old.id())
+				continue;
+			const auto current = find_attached(link.ifindex);
+			if (!current || current->program.id() != old.id())
+				continue; // replaced or detached meanwhile
+			attachments_.push_back(XdpProgram::replace(program_, *current, persistent));
+			taken.push_back(link.ifindex);
+		}
+		return taken;
+	}
+
+	/// Swaps this forwarder's program in for whatever program runs on `port`, atomically
+	/// (XdpProgram::replace); attaches it as attach() does where nothing runs.
+	void replace_on(Interface port, AttachOptions options = {})
+	{
+		const auto current = find_attached(port.ifindex());
+		if (!current) {
+			attach(port, options);
+			return;
+		}
+		if (current->program.id() == program_.id())
+			return;
+		detach_owned(port.ifindex());
+		attachments_.push_back(XdpProgram::replace(program_, *current, options.persistent));
 	}
 
 	/// Leave every attachment in place when this forwarder is destroyed.

@@ -74,10 +74,11 @@ inline std::string attribute_string(const void* data, std::size_t length)
 inline LinkInfo parse_link(const nlmsghdr& msg)
 {
 	LinkInfo link;
-	const auto* reply = static_cast<const ifinfomsg*>(NLMSG_DATA(&msg));
+	const auto* reply = header_of<ifinfomsg>(msg);
+	if (!reply)
+		return link; // cut short: nothing to read (ifindex 0)
 	link.ifindex = static_cast<unsigned>(reply->ifi_index);
-	const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*reply)));
-	for_each_attribute(IFLA_RTA(reply), length, [&](int type, const void* data, std::size_t len) {
+	for_each_attribute_of<ifinfomsg>(msg, [&](int type, const void* data, std::size_t len) {
 		const auto* nested = static_cast<const rtattr*>(data);
 		switch (type) {
 		case IFLA_IFNAME:

@@ -35,6 +35,15 @@ public:
 	/// The map forwarder some process attached to `port` (persistently), to change its routes.
 	static MapForwarder attached_to(Interface port) { return MapForwarder(attached_program(port, ForwarderKind::map)); }
 
+	/// A hitless upgrade: a fresh copy of the program, with `running`'s maps (routes, MACs,
+	/// counters), swapped in wherever `running` runs (take_over).
+	static MapForwarder upgrade(const MapForwarder& running, bool persistent = true)
+	{
+		MapForwarder fresh(detail::load_sharing_maps<xdpfwd_map>(XDPFWD_PROG_MAP, running.program(), [](xdpfwd_map&) {}));
+		fresh.take_over(running.program(), persistent);
+		return fresh;
+	}
+
 	/// Attaches to `ingress` and routes it (the usual one-step set-up).
 	void add_port(Interface ingress, const MapRoute& route, AttachOptions options = {}, bool check_veth_peer = true)
 	{

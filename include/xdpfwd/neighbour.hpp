@@ -32,12 +32,8 @@ struct Neighbour {
 /// Neighbour entries on `ifindex` (all interfaces when 0), IPv4 and IPv6, with a link-layer address.
 inline std::vector<Neighbour> neighbours(unsigned ifindex = 0)
 {
-	std::vector<char> request(NLMSG_SPACE(sizeof(ndmsg)));
+	auto request = detail::dump_request<ndmsg>(RTM_GETNEIGH, AF_UNSPEC);
 	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
-	header->nlmsg_type = RTM_GETNEIGH;
-	header->nlmsg_flags = NLM_F_DUMP;
-	static_cast<ndmsg*>(NLMSG_DATA(header))->ndm_family = AF_UNSPEC;
 
 	std::vector<Neighbour> result;
 	detail::RtNetlink().transact(
@@ -45,20 +41,16 @@ inline std::vector<Neighbour> neighbours(unsigned ifindex = 0)
 	    [&](const nlmsghdr& msg) {
 		    if (msg.nlmsg_type != RTM_NEWNEIGH)
 			    return;
-		    const auto* nd = static_cast<const ndmsg*>(NLMSG_DATA(&msg));
-		    if (ifindex && static_cast<unsigned>(nd->ndm_ifindex) != ifindex)
+		    const auto* nd = detail::header_of<ndmsg>(msg);
+		    if (!nd || (ifindex && static_cast<unsigned>(nd->ndm_ifindex) != ifindex))
 			    return;
 		    Neighbour entry;
 		    entry.ifindex = static_cast<unsigned>(nd->ndm_ifindex);
 		    entry.state = nd->ndm_state;
 		    bool has_mac = false;
-		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
-		    const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(nd) + NLMSG_ALIGN(sizeof(*nd)));
-		    detail::for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+		    detail::for_each_attribute_of<ndmsg>(msg, [&](int type, const void* data, std::size_t len) {
 			    if (type == NDA_DST) {
-				    char text[INET6_ADDRSTRLEN] = {};
-				    ::inet_ntop(nd->ndm_family, data, text, sizeof(text));
-				    entry.address = text;
+				    entry.address = detail::address_text(nd->ndm_family, data, len);
 			    } else if (type == NDA_LLADDR && len == entry.mac.bytes.size()) {
 				    std::memcpy(entry.mac.bytes.data(), data, len);
 				    has_mac = true;

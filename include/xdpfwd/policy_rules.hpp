@@ -22,12 +22,8 @@ namespace detail {
 /// the kernel's defaults: local (0), main (32766) and, for IPv4, default (32767).
 inline unsigned custom_rule_count(unsigned char family)
 {
-	std::vector<char> request(NLMSG_SPACE(sizeof(fib_rule_hdr)));
+	auto request = dump_request<fib_rule_hdr>(RTM_GETRULE, family);
 	auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-	header->nlmsg_len = static_cast<std::uint32_t>(request.size());
-	header->nlmsg_type = RTM_GETRULE;
-	header->nlmsg_flags = NLM_F_DUMP;
-	static_cast<fib_rule_hdr*>(NLMSG_DATA(header))->family = family;
 
 	unsigned custom = 0;
 	RtNetlink().transact(
@@ -35,14 +31,12 @@ inline unsigned custom_rule_count(unsigned char family)
 	    [&](const nlmsghdr& msg) {
 		    if (msg.nlmsg_type != RTM_NEWRULE)
 			    return;
-		    const auto* rule = static_cast<const fib_rule_hdr*>(NLMSG_DATA(&msg));
-		    if (rule->family != AF_INET && rule->family != AF_INET6)
+		    const auto* rule = header_of<fib_rule_hdr>(msg);
+		    if (!rule || (rule->family != AF_INET && rule->family != AF_INET6))
 			    return;
 		    std::uint32_t table = rule->table;
 		    std::uint32_t priority = 0;
-		    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*rule)));
-		    const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(rule) + NLMSG_ALIGN(sizeof(*rule)));
-		    for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+		    for_each_attribute_of<fib_rule_hdr>(msg, [&](int type, const void* data, std::size_t len) {
 			    if (type == FRA_TABLE)
 				    table = attribute_value<std::uint32_t>(data, len);
 			    else if (type == FRA_PRIORITY)

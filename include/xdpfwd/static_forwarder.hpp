@@ -33,6 +33,18 @@ public:
 		return StaticForwarder(attached_program(port, ForwarderKind::static_));
 	}
 
+	/// A hitless upgrade: a fresh copy of the program, with `running`'s route and counters,
+	/// swapped in wherever `running` runs (take_over).
+	static StaticForwarder upgrade(const StaticForwarder& running, bool persistent = true)
+	{
+		StaticForwarder fresh(detail::load_sharing_maps<xdpfwd_static>(
+		    XDPFWD_PROG_STATIC, running.program(), [&](xdpfwd_static& skel) {
+			    *skel.rodata = read_rodata<xdpfwd_static::xdpfwd_static__rodata>(running.program());
+		    }));
+		fresh.take_over(running.program(), persistent);
+		return fresh;
+	}
+
 	/// Starts forwarding what arrives on `ingress`.
 	void add_port(Interface ingress, AttachOptions options = {}) { attach(ingress, options); }
 	bool remove_port(Interface ingress) { return detach(ingress); }

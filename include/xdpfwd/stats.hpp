@@ -55,6 +55,10 @@ enum class Reason : std::uint32_t {
 	cache_hit = XDPFWD_REASON_CACHE_HIT,
 	cache_miss = XDPFWD_REASON_CACHE_MISS,
 	cache_stale = XDPFWD_REASON_CACHE_STALE,
+	bad_checksum = XDPFWD_REASON_BAD_CHECKSUM,
+	bad_length = XDPFWD_REASON_BAD_LENGTH,
+	martian = XDPFWD_REASON_MARTIAN,
+	hop_by_hop = XDPFWD_REASON_HOP_BY_HOP,
 };
 inline constexpr std::size_t reason_count = XDPFWD_REASON_COUNT;
 static_assert(reason_count <= XDPFWD_REASON_SLOTS);
@@ -65,7 +69,8 @@ inline std::string_view to_string(Reason reason)
 	    "fib_success",     "fib_blackhole", "fib_unreachable", "fib_prohibit", "fib_not_fwded", "fib_fwd_disabled",
 	    "fib_unsupp_lwt",  "fib_no_neigh",  "fib_frag_needed", "fib_no_src_addr", "ttl_expired",
 	    "port_disabled",   "not_ip",        "malformed",       "link_scoped",  "vlan",
-	    "cache_hit",       "cache_miss",    "cache_stale"};
+	    "cache_hit",       "cache_miss",    "cache_stale",     "bad_checksum", "bad_length",    "martian",
+	    "hop_by_hop"};
 	const auto index = static_cast<std::size_t>(reason);
 	return index < names.size() ? names[index] : "unknown";
 }

@@ -133,6 +133,26 @@ public:
 		mode_ = AttachMode::generic;
 	}
 
+	/// Puts `program` where `current` runs, in one step (XDP_FLAGS_REPLACE, in the same mode):
+	/// the interface never runs without a program, and the swap is refused (EEXIST) when
+	/// something replaced `current` meanwhile. The new attachment is owned like any other.
+	static XdpProgram replace(const Program& program, const AttachedProgram& current, bool persistent)
+	{
+		XdpProgram swapped(program, current.ifindex, current.mode, persistent);
+		bpf_xdp_attach_opts opts{};
+		opts.sz = sizeof(opts);
+		opts.old_prog_fd = current.program.fd();
+		const int rc = bpf_xdp_attach(static_cast<int>(current.ifindex), swapped.program_fd_.get(),
+					      mode_flags(current.mode) | XDP_FLAGS_REPLACE, &opts);
+		if (rc != 0) {
+			swapped.program_fd_.reset(); // nothing of ours is attached: nothing to detach
+			throw Error(-rc, "replace " + current.program.name() + " (id " + std::to_string(current.program.id()) +
+						 ") with " + program.name() + " on " + describe_interface(current.ifindex),
+				    rc == -EEXIST ? "another program replaced it meanwhile" : "");
+		}
+		return swapped;
+	}
+
 	/// Takes ownership of what another process attached (to detach it, typically).
 	explicit XdpProgram(AttachedProgram&& attached)
 	    : program_fd_(check(::dup(attached.program.fd()), [] { return std::string("dup program fd"); })),
@@ -175,6 +195,18 @@ public:
 		if (!program_fd_)
 			return false;
 		const NetnsScope scope(netns_); // the ifindex means something only there
+		// the usual case of a replaced program (an upgrade) needs no refused request to tell;
+		// REPLACE below still settles a race with another replacer
+		bpf_xdp_query_opts query{};
+		query.sz = sizeof(query);
+		bpf_prog_info info{};
+		std::uint32_t length = sizeof(info);
+		if (bpf_xdp_query(static_cast<int>(ifindex_), 0, &query) == 0 &&
+		    bpf_obj_get_info_by_fd(program_fd_.get(), &info, &length) == 0 &&
+		    (mode_ == AttachMode::generic ? query.skb_prog_id : query.drv_prog_id) != info.id) {
+			program_fd_.reset();
+			return false;
+		}
 		bpf_xdp_attach_opts opts{};
 		opts.sz = sizeof(opts);
 		opts.old_prog_fd = program_fd_.get();
@@ -187,6 +219,13 @@ public:
 	}
 
 private:
+	// An owner of an attachment about to be made (replace).
+	XdpProgram(const Program& program, unsigned ifindex, AttachMode mode, bool persistent)
+	    : program_fd_(check(::dup(program.fd()), [] { return std::string("dup program fd"); })),
+	      program_name_(program.name()), netns_(current_netns()), ifindex_(ifindex), mode_(mode), persistent_(persistent)
+	{
+	}
+
 	static std::uint32_t mode_flags(AttachMode mode)
 	{
 		return mode == AttachMode::generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;

@@ -101,18 +101,21 @@ struct Frame {
 /// Frames received on one interface of a namespace, from the moment of construction.
 class Capture {
 public:
-	Capture(const Netns& ns, const std::string& interface)
+	Capture(const Netns& ns, const std::string& interface) : Capture(ns.name(), interface) {}
+
+	/// In the namespace called `netns` (one something else made: the CLI's scenario, say).
+	Capture(const std::string& netns, const std::string& interface)
 	{
-		const auto scope = ns.enter();
+		const NetnsScope scope(netns);
 		socket_ = UniqueFd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
 		if (!socket_)
-			throw Error(errno, "open AF_PACKET socket in " + ns.name());
+			throw Error(errno, "open AF_PACKET socket in " + netns);
 		sockaddr_ll where{};
 		where.sll_family = AF_PACKET;
 		where.sll_protocol = htons(ETH_P_ALL);
 		where.sll_ifindex = static_cast<int>(ifindex_of(interface));
 		if (::bind(socket_.get(), reinterpret_cast<sockaddr*>(&where), sizeof(where)) != 0)
-			throw Error(errno, "bind AF_PACKET socket to " + interface + " in " + ns.name());
+			throw Error(errno, "bind AF_PACKET socket to " + interface + " in " + netns);
 	}
 
 	/// The next received (not sent) frame that `wanted` accepts, or nothing by `timeout`.

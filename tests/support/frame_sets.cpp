@@ -215,9 +215,115 @@ std::vector<NamedFrame> link_scoped_frames()
 	return frames;
 }
 
+namespace {
+
+// `frame` with the 16-bit word at `offset` of its L3 header set to `value`; for IPv4 the header
+// checksum is made right again unless `keep_checksum` (so only the changed field is wrong).
+Bytes with_l3_word(Bytes frame, std::size_t offset, std::uint16_t value, bool keep_checksum = false)
+{
+	const std::size_t at = l3_offset(frame) + offset;
+	frame.at(at) = static_cast<std::uint8_t>(value >> 8);
+	frame.at(at + 1) = static_cast<std::uint8_t>(value);
+	if (l3_ethertype(frame) == ethertype_ipv4 && !keep_checksum) {
+		const std::uint16_t sum = ipv4_checksum_from_scratch(frame);
+		frame.at(ipv4_checksum_offset(frame)) = static_cast<std::uint8_t>(sum >> 8);
+		frame.at(ipv4_checksum_offset(frame) + 1) = static_cast<std::uint8_t>(sum);
+	}
+	return frame;
+}
+
+} // namespace
+
+std::vector<NamedFrame> bad_checksum_frames()
+{
+	std::vector<NamedFrame> frames;
+	Ipv4Header with_options;
+	with_options.option_bytes = 40;
+	for (const auto& [name, frame] : {NamedFrame{"IPv4", ipv4_frame()}, NamedFrame{"IPv4 ihl 15", ipv4_frame(with_options)},
+					  NamedFrame{"IPv4 in 802.1Q", ipv4_frame({}, {{ethertype_8021q, 100}})}}) {
+		const std::uint16_t right = ipv4_checksum(frame);
+		for (const std::uint16_t wrong : {static_cast<std::uint16_t>(right ^ 0x0001), static_cast<std::uint16_t>(right + 0x0100),
+						  static_cast<std::uint16_t>(~right)})
+			frames.push_back({name + " checksum " + std::to_string(wrong) + " instead of " + std::to_string(right),
+					  with_l3_word(frame, 10, wrong, true)});
+	}
+	// a changed TTL whose checksum was not updated: what a broken middlebox leaves
+	Bytes stale = ipv4_frame();
+	stale.at(ipv4_ttl_offset(stale)) = 17;
+	frames.push_back({"IPv4 TTL changed, checksum not", stale});
+	return frames;
+}
+
+std::vector<NamedFrame> bad_length_frames()
+{
+	const Bytes v4 = ipv4_frame();
+	const Bytes v6 = ipv6_frame();
+	const auto v4_total = static_cast<std::uint16_t>(v4.size() - l3_offset(v4));
+	const auto v6_payload = static_cast<std::uint16_t>(v6.size() - l3_offset(v6) - ipv6_header_len);
+	Ipv4Header with_options;
+	with_options.option_bytes = 8;
+	return {
+	    {"IPv4 total length one beyond the frame", with_l3_word(v4, 2, v4_total + 1)},
+	    {"IPv4 total length 65535", with_l3_word(v4, 2, 0xffff)},
+	    {"IPv4 total length 19, below the header", with_l3_word(v4, 2, 19)},
+	    {"IPv4 total length 0", with_l3_word(v4, 2, 0)},
+	    {"IPv4 ihl 7, total length 24", with_l3_word(ipv4_frame(with_options), 2, 24)},
+	    {"IPv6 payload length one beyond the frame", with_l3_word(v6, 4, v6_payload + 1)},
+	    {"IPv6 payload length 65535", with_l3_word(v6, 4, 0xffff)},
+	};
+}
+
+std::vector<NamedFrame> martian_frames()
+{
+	std::vector<NamedFrame> frames;
+	for (const char* src : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "127.255.255.254", "224.0.0.5", "239.1.2.3", "240.0.0.1",
+				"255.255.255.255"}) {
+		Ipv4Header h;
+		h.src = src;
+		frames.push_back({std::string("IPv4 from ") + src, ipv4_frame(h)});
+	}
+	for (const char* dst : {"0.0.0.0", "0.1.2.3", "127.0.0.1", "127.1.2.3"}) {
+		Ipv4Header h;
+		h.dst = dst;
+		frames.push_back({std::string("IPv4 to ") + dst, ipv4_frame(h)});
+	}
+	for (const char* src : {"::", "::1", "ff02::1", "ff0e::101"}) {
+		Ipv6Header h;
+		h.src = src;
+		frames.push_back({std::string("IPv6 from ") + src, ipv6_frame(h)});
+	}
+	for (const char* dst : {"::", "::1"}) {
+		Ipv6Header h;
+		h.dst = dst;
+		frames.push_back({std::string("IPv6 to ") + dst, ipv6_frame(h)});
+	}
+	return frames;
+}
+
+std::vector<NamedFrame> hop_by_hop_frames()
+{
+	// next header UDP, length 0 (8 bytes), a PadN option filling the rest
+	Bytes options = {IPPROTO_UDP, 0, 1, 4, 0, 0, 0, 0};
+	const Bytes datagram = udp(1024, 5353, 18);
+	options.insert(options.end(), datagram.begin(), datagram.end());
+	Ipv6Header h;
+	h.next_header = IPPROTO_HOPOPTS;
+	Ipv6Header router_alert = h;
+	router_alert.dst = "2001:db8:2::99";
+	return {
+	    {"IPv6 with a hop-by-hop header", ethernet(router_mac, peer_mac, ethertype_ipv6, ipv6(h, options))},
+	    {"IPv6 with a hop-by-hop header, in 802.1Q",
+	     ethernet(router_mac, peer_mac, ethertype_ipv6, ipv6(router_alert, options), {{ethertype_8021q, 100}})},
+	};
+}
+
 std::vector<GatedFrames> gated_frames()
 {
 	return {
+	    {Reason::bad_checksum, bad_checksum_frames()},
+	    {Reason::bad_length, bad_length_frames()},
+	    {Reason::martian, martian_frames()},
+	    {Reason::hop_by_hop, hop_by_hop_frames()},
 	    {Reason::ttl_expired, expiring_frames()},
 	    {Reason::malformed, malformed_frames()},
 	    {Reason::not_ip, non_ip_frames()},

@@ -60,7 +60,20 @@ std::vector<NamedFrame> non_ip_frames();
 /// Traffic that belongs to the link the router receives it on.
 std::vector<NamedFrame> link_scoped_frames();
 
-/// The four sets above, each with the reason the gate counts for it.
+/// IPv4 headers whose checksum is wrong (RFC 1812 5.2.2 says drop; the kernel does).
+std::vector<NamedFrame> bad_checksum_frames();
+
+/// IPv4 total length below the header or beyond the frame; IPv6 payload length beyond the frame.
+std::vector<NamedFrame> bad_length_frames();
+
+/// Addresses no router forwards: IPv4 sources in 0/8, 127/8, multicast and class E, destinations
+/// in 0/8 and 127/8 (RFC 1812 5.3.7); IPv6 ::, ::1 either way and multicast sources.
+std::vector<NamedFrame> martian_frames();
+
+/// IPv6 with a hop-by-hop options header: the options are for the kernel to process.
+std::vector<NamedFrame> hop_by_hop_frames();
+
+/// The sets above, each with the reason the gate counts for it.
 struct GatedFrames {
 	Reason reason;
 	std::vector<NamedFrame> frames;

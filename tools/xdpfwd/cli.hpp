@@ -11,7 +11,8 @@
 
 namespace CLI {
 class App;
-}
+class Validator;
+} // namespace CLI
 
 namespace xdpfwd::cli {
 
@@ -34,15 +35,27 @@ using Action = std::function<int()>;
 void add_port_commands(CLI::App& app, Action& action);     // attach, detach, status, route
 void add_stats_command(CLI::App& app, Action& action);     // stats
 void add_scenario_commands(CLI::App& app, Action& action); // scenario, demo
+void add_run_command(CLI::App& app, Action& action);       // run
 
 /// Makes `command`, when given on the command line, the action main() runs.
 void on_command(CLI::App* command, Action& action, Action run);
 /// A usage error naming `what` and the choices when `group` is given without a subcommand.
 void needs_subcommand(CLI::App* group, const std::string& what);
 
+/// A CLI11 check: a number above 0 (or 0 too), refused as "takes WHAT, not ..." (CLI11's
+/// PositiveNumber names a 300-digit maximum when it refuses).
+/// A CLI11 check: a finite number in [min, max] (whole when `whole`), refused naming `what`.
+CLI::Validator number(const std::string& what, double min, double max, bool whole);
+
+/// A CLI11 check: what `parse` accepts, refused with the message of what it throws.
+CLI::Validator parses_with(const std::function<void(const std::string&)>& parse, const std::string& name = "");
+
 /// `text` on one line, control characters escaped (\n, \t, \x01): a value a user typed cannot
 /// split an error message or hide what follows it.
 std::string one_line(std::string_view text);
+/// A value the user typed, for quoting in a message: cut when overlong (the message is made
+/// one_line where it is printed).
+std::string echo(std::string_view value);
 
 struct RunOptions {
 	bool quiet = true;          ///< discard the command's stdout and stderr

@@ -1,5 +1,8 @@
 // xdpfwd: load, configure, watch and remove XDP forwarders; build the namespace scenario.
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
@@ -125,8 +128,49 @@ void needs_subcommand(CLI::App* group, const std::string& what)
 	});
 }
 
+CLI::Validator number(const std::string& what, double min, double max, bool whole)
+{
+	return CLI::Validator(
+	    [=](std::string& text) {
+		    // strtod, not a stream: "inf", "nan" and "1e308" parse, and the range check refuses them
+		    char* end = nullptr;
+		    errno = 0;
+		    const double n = std::strtod(text.c_str(), &end);
+		    const bool parsed = !text.empty() && end == text.c_str() + text.size() && errno == 0;
+		    if (parsed && std::isfinite(n) && n >= min && n <= max && (!whole || n == std::floor(n)))
+			    return std::string();
+		    return "takes " + what + ", not \"" + echo(text) + "\"";
+	    },
+	    "");
+}
+
+CLI::Validator parses_with(const std::function<void(const std::string&)>& parse, const std::string& name)
+{
+	return CLI::Validator(
+	    [parse](std::string& text) {
+		    try {
+			    parse(text);
+			    return std::string();
+		    } catch (const std::exception& e) {
+			    return std::string(e.what());
+		    }
+	    },
+	    name);
+}
+
+std::string echo(std::string_view value)
+{
+	constexpr std::size_t longest = 64;
+	if (value.size() <= longest)
+		return std::string(value);
+	return std::string(value.substr(0, longest)) + "... (" + std::to_string(value.size()) + " bytes)";
+}
+
 std::string one_line(std::string_view text)
 {
+	constexpr std::size_t longest = 1024; // a message that long has echoed something huge
+	if (text.size() > longest)
+		return one_line(text.substr(0, longest)) + "... (cut)";
 	std::string result;
 	for (const char c : text) {
 		const auto byte = static_cast<unsigned char>(c);
@@ -163,6 +207,7 @@ int main(int argc, char** argv)
 	add_port_commands(app, action);
 	add_stats_command(app, action);
 	add_scenario_commands(app, action);
+	add_run_command(app, action);
 	for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
 		command->group("Commands");
 	app.footer(footer); // after the commands: they would inherit it
@@ -185,6 +230,8 @@ int main(int argc, char** argv)
 			std::cout << app.help();
 			return exit_usage;
 		}
+		// Parsing ran the commands' callbacks here, in the namespace xdpfwd started in: `run`
+		// bound its --metrics listener there, and it stays there.
 		std::optional<xdpfwd::NetnsScope> scope;
 		if (!netns.empty())
 			enter_netns(netns, scope);

@@ -4,15 +4,18 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <variant>
 
 #include <CLI/CLI.hpp>
 
+#include "attach_args.hpp"
 #include "cli.hpp"
 #include "json.hpp"
 
@@ -105,10 +108,22 @@ void print_route(const Json& route)
 		  << route.at("dst_mac").get<std::string>() << " src " << route.at("src_mac").get<std::string>() << "\n";
 }
 
+/// Where the program with `id` runs in this namespace, in ifindex order.
+std::vector<unsigned> attached_on(std::uint32_t id)
+{
+	std::vector<unsigned> result;
+	for (const LinkInfo& link : list_links())
+		if (link.xdp_program_id == id)
+			result.push_back(link.ifindex);
+	return result;
+}
+
 template <class... F>
 struct Overloaded : F... {
 	using F::operator()...;
 };
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>; // clang 14 wants the guide C++20 makes implicit
 
 /// What runs on `ifindex`: interface, ifindex, program, program_id, mode (null when nothing
 /// is attached) and, for an xdpfwd forwarder, its configuration under "static", "map" or "fib".
@@ -140,9 +155,22 @@ Json status_json(unsigned ifindex)
 			       Json ports = Json::array();
 			       for (const unsigned port : fib.egress_ports())
 				       ports.push_back(interface_json(port));
+			       const RouteCacheState cache = route_cache_state(fib);
+			       Json off_reason = nullptr;
+			       if (!cache.on)
+				       off_reason = cache.keeper_alive ? to_string(cache.off_reason)
+								       : "no keeper runs (xdpfwd run fib keeps one)";
+			       // an interrupted attach (or a port detached by hand) leaves the two apart
+			       Json running = Json::array();
+			       const std::vector<unsigned> on = attached_on(fib.program().id());
+			       for (const unsigned port : on)
+				       running.push_back(interface_json(port));
 			       status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
 						{"egress", fib.is_egress(ifindex)},
-						{"ports", ports}};
+						{"ports", ports},
+						{"attached_on", running},
+						{"complete", on == fib.egress_ports()},
+						{"route_cache", {{"on", cache.on}, {"off_reason", off_reason}, {"entries", cache.entries}}}};
 		       },
 	       },
 	       *forwarder);
@@ -174,7 +202,16 @@ void print_status(const Json& status)
 			  << (fib.at("egress").get<bool>() ? "enabled" : "disabled") << ", ports:";
 		for (const Json& port : fib.at("ports"))
 			std::cout << " " << described(port);
-		std::cout << "\n";
+		if (!fib.at("complete").get<bool>()) {
+			std::cout << "\n  incomplete: its ports and where it runs differ; it runs on:";
+			for (const Json& port : fib.at("attached_on"))
+				std::cout << " " << described(port);
+			std::cout << " (rerun the attach command to finish, or detach)";
+		}
+		const Json& cache = fib.at("route_cache");
+		std::cout << "\n  route cache: "
+			  << (cache.at("on").get<bool>() ? std::string("on") : "off, " + cache.at("off_reason").get<std::string>()) << ", "
+			  << cache.at("entries") << " entries\n";
 	}
 }
 
@@ -203,43 +240,86 @@ std::vector<unsigned> interfaces_or_all(const std::vector<std::string>& names,
 // The commands
 
 struct AttachArgs {
-	std::string mode = "auto";
-	bool force = false;
-	bool no_peer_check = false;
-	std::vector<std::string> interfaces;   // map, fib, pass
-	std::string in, out, dst_mac, src_mac; // static
-	std::string lookup = "full";           // fib
-
-	[[nodiscard]] AttachOptions options() const
-	{
-		static const std::map<std::string, AttachMode> modes{
-		    {"auto", AttachMode::automatic}, {"native", AttachMode::native}, {"generic", AttachMode::generic}};
-		return {modes.at(mode), force, false};
-	}
+	AttachFlags flags;
+	bool replace = false;
+	std::vector<std::string> interfaces; // map, fib, pass
+	StaticArgs fixed;
+	std::string lookup = "full"; // fib
 };
 
-/// A MAC address, refused with MacAddress::parse's own explanation.
-const CLI::Validator mac_address(
-    [](std::string& text) {
-	    try {
-		    (void)MacAddress::parse(text);
-		    return std::string();
-	    } catch (const Error& e) {
-		    return std::string(e.what());
-	    }
-    },
-    "MAC");
+/// The forwarder of `kind` an interrupted or repeated `attach` left behind, to finish the job
+/// with: the one on some of `ports` or, with `whole_namespace`, the only one in the namespace
+/// (so that a recreated interface joins the forwarder on the others). `same` tells whether a
+/// program has the settings asked for. Refuses (EBUSY) when the ports run two different ones.
+template <class F>
+std::optional<F> left_behind(const std::vector<unsigned>& ports, ForwarderKind kind, bool whole_namespace,
+			     const std::function<bool(const Program&)>& same = {})
+{
+	std::set<std::uint32_t> ids;
+	unsigned where = 0;
+	auto consider = [&](unsigned ifindex) {
+		const auto attached = find_attached(ifindex);
+		if (attached && attached->kind == kind && (!same || same(attached->program))) {
+			ids.insert(attached->program.id());
+			where = ifindex;
+		}
+	};
+	for (const unsigned port : ports)
+		consider(port);
+	if (ids.empty() && whole_namespace)
+		for (const LinkInfo& link : list_links())
+			if (link.xdp_program_id)
+				consider(link.ifindex);
+	if (ids.size() > 1) {
+		std::string list;
+		for (const auto id : ids)
+			list += (list.empty() ? "" : ", ") + std::to_string(id);
+		throw Error(EBUSY, "attach xdpfwd's " + std::string(to_string(kind)) + " mode",
+			    "more than one such program runs here (ids " + list + "); detach the ones you do not want");
+	}
+	if (ids.empty())
+		return std::nullopt;
+	std::cout << "continuing xdpfwd's " << to_string(kind) << " program (id " << *ids.begin() << "), found on "
+		  << describe_interface(where) << "\n";
+	return F::attached_to(where);
+}
 
 // Attach non-persistently first: if one interface fails, the forwarder's destructor takes the
-// others back. Only a complete set is made persistent.
+// others back (never what an earlier run left: adopted attachments stay). Only a complete set
+// is made persistent. A run killed half-way leaves some ports attached; the same command run
+// again adopts them (left_behind) and finishes.
 template <class F>
-int attach_all(Forwarder& forwarder, const std::vector<std::string>& interfaces, F&& add)
+int attach_all(Forwarder& forwarder, const std::vector<unsigned>& ports, F&& add)
 {
-	for (const unsigned ifindex : resolve(interfaces))
+	for (const unsigned ifindex : ports)
 		add(ifindex);
 	forwarder.persist();
 	report_attached(forwarder);
 	return exit_ok;
+}
+
+/// attach MODE IF...: continue what runs (left_behind) or load anew; with --replace, swap the
+/// mode's program in where anything runs (a fresh copy sharing the maps when it is this mode).
+template <class F>
+int attach_mode(const AttachArgs& args, ForwarderKind kind, const std::function<F()>& load,
+		const std::function<void(F&, unsigned)>& add, const std::function<bool(const Program&)>& same = {})
+{
+	const std::vector<unsigned> ports = resolve(args.interfaces);
+	const bool whole_namespace = kind == ForwarderKind::fib || kind == ForwarderKind::map;
+	auto running = left_behind<F>(ports, kind, whole_namespace && !args.replace, same);
+	if (args.replace) {
+		F forwarder = running ? F::upgrade(*running) : load();
+		return attach_all(forwarder, ports, [&](unsigned ifindex) {
+			if constexpr (std::is_same_v<F, FibForwarder>) {
+				if (!args.flags.no_peer_check)
+					check_redirect_target(ifindex);
+				forwarder.enable_egress(ifindex); // before it runs there: routes may leave by it at once
+			}
+			forwarder.replace_on(ifindex, args.flags.options()); // not add(): that would detach first
+		});
+	}
+	F forwarder = running ? std::move(*running) : load();
+	return attach_all(forwarder, ports, [&](unsigned ifindex) { add(forwarder, ifindex); });
 }
 
 void add_attach(CLI::App& app, Action& action)
@@ -249,30 +329,34 @@ void add_attach(CLI::App& app, Action& action)
 	    "Loads the mode's program once and attaches it to every IF; it stays after xdpfwd exits.\n"
 	    "Either every interface is attached or none is.");
 	attach->footer("example: xdpfwd -n router attach fib uno dos --lookup direct");
-	attach->add_option("--mode", args->mode, "where XDP runs (default auto: native, else generic)")
-	    ->check(CLI::IsMember({"native", "generic", "auto"}))
-	    ->option_text("native|generic|auto");
-	attach->add_flag("--force", args->force, "replace a program something else attached");
-	attach->add_flag("--no-peer-check", args->no_peer_check,
-			 "allow a veth redirect target whose peer has neither XDP nor GRO");
+	add_attach_flags(*attach, args->flags);
+	attach->add_flag("--replace", args->replace,
+			 "swap the mode's program in where a program runs, atomically; the same mode's maps "
+			 "(routes, ports, counters) carry over (a hitless upgrade)");
 	needs_subcommand(attach, "a mode");
 
 	CLI::App* fixed = attach->add_subcommand("static", "everything arriving on IN leaves through OUT towards DST_MAC")
 			      ->group("Modes");
 	fixed->footer("example: xdpfwd -n router attach static dos uno 02:00:5e:00:53:01");
-	fixed->add_option("IN", args->in, "ingress interface")->required();
-	fixed->add_option("OUT", args->out, "egress interface")->required();
-	fixed->add_option("DST_MAC", args->dst_mac, "destination MAC written into every packet")
-	    ->required()
-	    ->check(mac_address);
-	fixed->add_option("SRC_MAC", args->src_mac, "source MAC (default: left as received)")->check(mac_address);
+	add_static_arguments(*fixed, args->fixed);
 	on_command(fixed, action, [args] {
-		StaticRoute route{Interface(args->out), MacAddress::parse(args->dst_mac), std::nullopt, !args->no_peer_check};
-		if (!args->src_mac.empty())
-			route.src_mac = MacAddress::parse(args->src_mac);
-		const Interface ingress(args->in);
+		const Interface ingress(args->fixed.in);
+		const StaticRoute route = args->fixed.route(!args->flags.no_peer_check);
+		// the same route already on IN (a repeated or interrupted attach): nothing to do
+		if (const auto attached = find_attached(ingress.ifindex()); attached && attached->kind == ForwarderKind::static_) {
+			const StaticRoute running = StaticForwarder::attached_to(ingress).route();
+			if (running.egress.ifindex() == route.egress.ifindex() && running.dst_mac == route.dst_mac &&
+			    running.src_mac == route.src_mac) {
+				std::cout << "already attached: " << attached->program.name() << " (id " << attached->program.id()
+					  << ") on " << describe_interface(ingress.ifindex()) << "\n";
+				return exit_ok;
+			}
+		}
 		StaticForwarder forwarder(route);
-		forwarder.add_port(ingress, args->options());
+		if (args->replace)
+			forwarder.replace_on(ingress, args->flags.options());
+		else
+			forwarder.add_port(ingress, args->flags.options());
 		forwarder.persist();
 		report_attached(forwarder);
 		return exit_ok;
@@ -283,31 +367,34 @@ void add_attach(CLI::App& app, Action& action)
 	map->footer("example: xdpfwd -n router attach map uno dos && xdpfwd -n router route set dos uno");
 	map->add_option("IF", args->interfaces, "the ports")->required();
 	on_command(map, action, [args] {
-		MapForwarder forwarder;
-		return attach_all(forwarder, args->interfaces,
-				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->options()); });
+		return attach_mode<MapForwarder>(
+		    *args, ForwarderKind::map, [] { return MapForwarder(); },
+		    [&](MapForwarder& forwarder, unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
 	});
 
 	CLI::App* fib = attach->add_subcommand("fib", "the kernel's routing table decides; every IF is a port")
 			    ->group("Modes");
 	fib->add_option("IF", args->interfaces, "the ports")->required();
-	fib->add_option("--lookup", args->lookup, "full: routing rules too; direct: the main table only (faster)")
-	    ->check(CLI::IsMember({"full", "direct"}))
-	    ->option_text("full|direct");
+	add_lookup_option(*fib, args->lookup);
 	on_command(fib, action, [args] {
-		FibForwarder forwarder(args->lookup == "direct" ? FibLookup::direct : FibLookup::full);
-		return attach_all(forwarder, args->interfaces, [&](unsigned ifindex) {
-			forwarder.add_port(ifindex, args->options(), !args->no_peer_check);
-		});
+		const FibLookup lookup = parse_lookup(args->lookup);
+		return attach_mode<FibForwarder>(
+		    *args, ForwarderKind::fib, [&] { return FibForwarder(lookup); },
+		    [&](FibForwarder& forwarder, unsigned ifindex) {
+			    forwarder.add_port(ifindex, args->flags.options(), !args->flags.no_peer_check);
+		    },
+		    [&](const Program& program) {
+			    return read_rodata<xdpfwd_fib::xdpfwd_fib__rodata>(program).direct_lookup == (lookup == FibLookup::direct);
+		    });
 	});
 
 	CLI::App* pass = attach->add_subcommand("pass", "passes everything: the program a veth peer needs")->group("Modes");
 	pass->footer("example: xdpfwd -n lab-uno attach pass veth0");
 	pass->add_option("IF", args->interfaces, "the interfaces")->required();
 	on_command(pass, action, [args] {
-		PassProgram forwarder;
-		return attach_all(forwarder, args->interfaces,
-				  [&](unsigned ifindex) { forwarder.attach(ifindex, args->options()); });
+		return attach_mode<PassProgram>(
+		    *args, ForwarderKind::pass, [] { return PassProgram(); },
+		    [&](PassProgram& forwarder, unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
 	});
 }
 
@@ -390,8 +477,8 @@ void add_route(CLI::App& app, Action& action)
 	set->footer("example: xdpfwd -n router route set dos uno --via 192.0.2.2");
 	set->add_option("IN", args->in, "ingress interface (runs the map program)")->required();
 	set->add_option("OUT", args->out, "egress interface")->required();
-	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address)->option_text("MAC");
-	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address)->option_text("MAC");
+	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address())->option_text("MAC");
+	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address())->option_text("MAC");
 	set->add_option("--via", args->via, "discover the destination MAC of this neighbour address")->option_text("ADDR");
 	set->add_flag("--no-peer-check", args->no_peer_check, "allow a veth OUT whose peer has neither XDP nor GRO");
 	on_command(set, action, [args] {

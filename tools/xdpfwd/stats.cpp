@@ -78,19 +78,6 @@ Json sample_json(unsigned ifindex, const AttachedProgram& attached, const StatsS
 	return sample;
 }
 
-/// A number above 0 (or 0 too): CLI11's PositiveNumber names a 300-digit maximum when it refuses.
-CLI::Validator number(const std::string& what, bool zero_allowed)
-{
-	return CLI::Validator(
-	    [=](std::string& text) {
-		    double n = 0;
-		    if (CLI::detail::lexical_cast(text, n) && (n > 0 || (zero_allowed && n == 0)))
-			    return std::string();
-		    return "takes " + what + ", not \"" + text + "\"";
-	    },
-	    "");
-}
-
 struct StatsArgs {
 	std::string interface;
 	std::optional<double> interval;
@@ -138,10 +125,10 @@ void add_stats_command(CLI::App& app, Action& action)
 	stats_command->footer("example: xdpfwd -n router stats dos --interval 1 --count 5 --json");
 	stats_command->add_option("IF", args->interface, "an interface with an XDP program")->required();
 	stats_command->add_option("--interval", args->interval, "a live view, a sample every S seconds")
-	    ->check(number("a positive number of seconds", false))
+	    ->check(number("seconds from 0.01 to 86400", 0.01, 86400, false))
 	    ->option_text("S");
 	stats_command->add_option("--count", args->count, "stop after N samples (0: never)")
-	    ->check(number("a number of samples", true))
+	    ->check(number("a whole number of samples from 0 to 1000000000", 0, 1e9, true))
 	    ->option_text("N");
 	stats_command->add_flag("--json", args->json, "one JSON object per sample, one line each");
 	on_command(stats_command, action, [args] { return stats(*args); });

@@ -96,45 +96,36 @@ private:
 	template <class OnMessage>
 	static void dump_routes(OnMessage&& on_message)
 	{
-		std::vector<char> request(NLMSG_SPACE(sizeof(rtmsg)));
-		auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-		header->nlmsg_len = static_cast<std::uint32_t>(request.size());
-		header->nlmsg_type = RTM_GETROUTE;
-		header->nlmsg_flags = NLM_F_DUMP;
-		static_cast<rtmsg*>(NLMSG_DATA(header))->rtm_family = AF_UNSPEC;
-		RtNetlink().transact(header, on_message, [] { return std::string("list routes"); });
+		auto request = dump_request<rtmsg>(RTM_GETROUTE, AF_UNSPEC);
+		RtNetlink().transact(reinterpret_cast<nlmsghdr*>(request.data()), on_message,
+				     [] { return std::string("list routes"); });
 	}
 
 	void observe_route(const nlmsghdr& msg)
 	{
 		if (msg.nlmsg_type != RTM_NEWROUTE && msg.nlmsg_type != RTM_DELROUTE)
 			return;
-		const auto* route = static_cast<const rtmsg*>(NLMSG_DATA(&msg));
-		if (route->rtm_family != AF_INET && route->rtm_family != AF_INET6)
+		const auto* route = header_of<rtmsg>(msg);
+		if (!route || (route->rtm_family != AF_INET && route->rtm_family != AF_INET6))
 			return;
 		std::uint32_t table = route->rtm_table;
 		std::uint32_t priority = 0;
 		std::string dst;
 		bool multipath = false;
 		bool nexthop_object = false;
-		const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(sizeof(*route)));
-		const auto* first = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(route) + NLMSG_ALIGN(sizeof(*route)));
-		for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+		for_each_attribute_of<rtmsg>(msg, [&](int type, const void* data, std::size_t len) {
 			if (type == RTA_TABLE)
 				table = attribute_value<std::uint32_t>(data, len);
 			else if (type == RTA_PRIORITY)
 				priority = attribute_value<std::uint32_t>(data, len);
 			else if (type == RTA_DST)
-				dst.assign(static_cast<const char*>(data), len);
+				dst = address_text(route->rtm_family, data, len);
 			else if (type == RTA_MULTIPATH)
 				multipath = true;
 			else if (type == RTA_NH_ID)
 				nexthop_object = true;
 		});
-		char text[INET6_ADDRSTRLEN] = "default";
-		if (!dst.empty())
-			::inet_ntop(route->rtm_family, dst.data(), text, sizeof(text));
-		const std::string prefix = std::string(text) + "/" + std::to_string(route->rtm_dst_len);
+		const std::string prefix = (dst.empty() ? std::string("default") : dst) + "/" + std::to_string(route->rtm_dst_len);
 		// what tells routes apart in the kernel: a replace keeps the key, a new metric does not
 		const std::string key = std::to_string(route->rtm_family) + " " + std::to_string(table) + " " + prefix + " " +
 					std::to_string(route->rtm_tos) + " " + std::to_string(priority) + " " +

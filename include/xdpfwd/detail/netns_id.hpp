@@ -40,10 +40,7 @@ inline std::optional<int> netnsid_of(RtNetlink& netlink, const UniqueFd& netns)
 		    [&](const nlmsghdr& msg) {
 			    if (msg.nlmsg_type != RTM_NEWNSID)
 				    return;
-			    const auto* first = reinterpret_cast<const rtattr*>(static_cast<const char*>(NLMSG_DATA(&msg)) +
-										  NLMSG_ALIGN(sizeof(rtgenmsg)));
-			    const int length = static_cast<int>(msg.nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(rtgenmsg))));
-			    for_each_attribute(first, length, [&](int type, const void* data, std::size_t len) {
+			    for_each_attribute_of<rtgenmsg>(msg, [&](int type, const void* data, std::size_t len) {
 				    if (type == NETNSA_NSID)
 					    id = attribute_value<std::int32_t>(data, len);
 			    });

@@ -111,7 +111,7 @@ public:
 				}
 				throw Error(errno, "read route notifications");
 			}
-			auto length = static_cast<std::uint32_t>(got);
+			int length = static_cast<int>(got); // int: NLMSG_NEXT may take it below zero
 			for (auto* msg = reinterpret_cast<const nlmsghdr*>(buffer_.data()); NLMSG_OK(msg, length);
 			     msg = NLMSG_NEXT(msg, length)) {
 				if (const auto event = classify(msg->nlmsg_type)) {
