@@ -11,6 +11,7 @@ inline const xdpfwd::MacAddress gen_mac = xdpfwd::MacAddress::parse("02:00:00:00
 inline const xdpfwd::MacAddress rin_mac = xdpfwd::MacAddress::parse("02:00:00:00:01:02");
 inline const xdpfwd::MacAddress rout_mac = xdpfwd::MacAddress::parse("02:00:00:00:02:01");
 inline const xdpfwd::MacAddress sink_mac = xdpfwd::MacAddress::parse("02:00:00:00:02:02");
+inline const xdpfwd::MacAddress rout2_mac = xdpfwd::MacAddress::parse("02:00:00:00:03:01"); // coherence router
 
 inline constexpr const char* gen_ip4 = "192.0.2.1";
 inline constexpr const char* rin_ip4 = "192.0.2.2";
@@ -22,5 +23,14 @@ inline constexpr const char* rin_ip6 = "2001:db8:1::2";
 inline constexpr const char* rout_ip6 = "2001:db8:2::1";
 inline constexpr const char* sink_ip6 = "2001:db8:2::2";
 inline constexpr const char* dst_ip6 = "2001:db8:ffff::2";   // main router: 2001:db8:ffff::/48 via the sink
+
+// The coherence router's links to the sink: rout 198.51.100.0/25 and 2001:db8:2::/64 (sink .2
+// and ::2 as above), rout2 198.51.100.128/25 and 2001:db8:3::/64.
+inline constexpr const char* rout2_ip4 = "198.51.100.129";
+inline constexpr const char* sink2_ip4 = "198.51.100.130";
+inline constexpr const char* rout2_ip6 = "2001:db8:3::1";
+inline constexpr const char* sink2_ip6 = "2001:db8:3::2";
+inline constexpr const char* dst_prefix4 = "203.0.113.0/24";    // what the template's destinations are routed by
+inline constexpr const char* dst_prefix6 = "2001:db8:ffff::/48";
 
 } // namespace bench

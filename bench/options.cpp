@@ -19,7 +19,8 @@ Options parse_options(int argc, char** argv)
 		     "DIR/results.png.",
 		     "xdpfwd_bench");
 	app.add_flag("--smoke", o.smoke,
-		     "one repetition, 0.5 s per configuration, routes 1,100,1000,10000, per-packet repeat 100000; "
+		     "one repetition, 0.5 s per configuration, routes 1,100,1000,10000, per-packet repeat 100000, "
+		     "10 route changes per family; "
 		     "checks only that frames went through (prints a doctest-style summary line)");
 	const auto* reps = app.add_option("--reps", o.reps, "round-robin repetitions, medians reported")
 			       ->check(CLI::PositiveNumber)
@@ -34,6 +35,12 @@ Options parse_options(int argc, char** argv)
 	app.add_option("--zipf", o.zipf, "exponent of the FIB-scale Zipf destinations, measured besides uniform ones")
 	    ->check(CLI::Range(0.0, 10.0))
 	    ->capture_default_str();
+	app.add_option("--cache-entries", o.cache_entries, "route cache size (entries) of every cached fib forwarder")
+	    ->check(CLI::PositiveNumber)
+	    ->capture_default_str();
+	const auto* changes = app.add_option("--changes", o.changes, "coherence benchmark: route changes per family")
+				  ->check(CLI::PositiveNumber)
+				  ->capture_default_str();
 	const auto* repeat = app.add_option("--cost-repeat", o.cost_repeat, "BPF_PROG_RUN repeat for per-packet costs")
 				 ->check(CLI::PositiveNumber)
 				 ->capture_default_str();
@@ -41,7 +48,8 @@ Options parse_options(int argc, char** argv)
 	app.add_option("--batch", o.batch, "BPF_PROG_RUN live-frames batch size (default: the kernel's, 64)");
 	app.add_option("--only", o.only,
 		       "run only these traffic modes (kernel, bare_redirect, bare_devmap, static, map, fib_full, "
-		       "fib_direct, fib_scale), e.g. to profile one with perf; per-packet costs still run")
+		       "fib_direct, fib_full_cache, fib_direct_cache, fib_scale, coherence), e.g. to profile one with "
+		       "perf; per-packet costs still run")
 	    ->delimiter(',');
 	app.add_option("--revision", o.revision, "the sources' revision, recorded with the results (scripts/bench.sh sets it)");
 	app.add_option("--output-dir", o.output_dir, "where results.json and results.md go")->capture_default_str();
@@ -60,6 +68,8 @@ Options parse_options(int argc, char** argv)
 			o.routes = {1, 100, 1000, 10000};
 		if (repeat->count() == 0)
 			o.cost_repeat = 100000;
+		if (changes->count() == 0)
+			o.changes = 10;
 	}
 	std::sort(o.routes.begin(), o.routes.end());
 	o.routes.erase(std::unique(o.routes.begin(), o.routes.end()), o.routes.end());

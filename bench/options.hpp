@@ -14,6 +14,8 @@ struct Options {
 	double seconds = 2.0;                          ///< timed traffic per configuration and repetition
 	std::vector<unsigned> routes{1, 10000, 100000, 1000000}; ///< sorted, distinct
 	double zipf = 1.0;                             ///< exponent of the FIB-scale Zipf destinations
+	std::uint32_t cache_entries = 65536;           ///< route cache size of every cached fib forwarder
+	unsigned changes = 200;                        ///< coherence benchmark: route changes per family
 	std::uint32_t cost_repeat = 2000000;           ///< BPF_PROG_RUN repeat for per-packet costs
 	int cpu = -1;                                  ///< generator CPU (parse_options: -1 becomes the last online one)
 	std::uint32_t batch = 0;                       ///< live-frames batch size; 0: the kernel's (64)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Draws results.png from the benchmark's results.json: forwarding rates, FIB scale, per-packet cost.
+"""Draws results.png from the benchmark's results.json: forwarding rates, FIB scale, per-packet cost,
+route change latency.
 
 usage: plot.py RESULTS_JSON [OUTPUT_PNG]   (needs matplotlib: apt-get install python3-matplotlib)
 """
@@ -12,7 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-MODES = ["kernel", "bare_redirect", "bare_devmap", "static", "map", "fib_full", "fib_direct"]
+MODES = ["kernel", "bare_redirect", "bare_devmap", "static", "map", "fib_full", "fib_direct", "fib_full_cache",
+         "fib_direct_cache"]
 LABELS = {
     "kernel": "Linux\nforwarding",
     "bare_redirect": "bare\nbpf_redirect",
@@ -21,8 +23,11 @@ LABELS = {
     "map": "xdpfwd\nmap",
     "fib_full": "xdpfwd fib\nfull",
     "fib_direct": "xdpfwd fib\ndirect",
+    "fib_full_cache": "fib full\n+ cache",
+    "fib_direct_cache": "fib direct\n+ cache",
 }
-COST_PROGRAMS = ["sink", "pass", "bare_redirect", "bare_devmap", "static", "map", "fib_full", "fib_direct"]
+COST_PROGRAMS = ["sink", "pass", "bare_redirect", "bare_devmap", "static", "map", "fib_full", "fib_direct",
+                 "fib_full_cache", "fib_direct_cache"]
 
 
 def main():
@@ -31,7 +36,7 @@ def main():
     with open(source) as f:
         res = json.load(f)
 
-    fig, (rate, scale, cost) = plt.subplots(1, 3, figsize=(18, 5.5), gridspec_kw={"width_ratios": [3, 1.3, 2]})
+    fig, ((rate, scale), (cost, change)) = plt.subplots(2, 2, figsize=(18, 11), gridspec_kw={"width_ratios": [3, 2]})
     m = res["machine"]
     fig.suptitle(
         f"xdpfwd benchmark — {m['cpu_model']}, {m['cores']} cores, {m['kernel']}, {m['date']}"
@@ -61,28 +66,33 @@ def main():
     rate.legend()
     rate.grid(axis="y", alpha=0.3)
 
-    # one line per destination distribution (results without the field: uniform only)
+    # one line per forwarder, family and destination distribution (older results: fib_scale, IPv6, uniform)
     zipf_s = res["settings"].get("zipf_exponent")
     all_rows = []
-    for dist, colour, marker, offset, va in [("uniform", "tab:orange", "o-", -14, "top"),
-                                             ("zipf", "tab:green", "s-", 6, "bottom")]:
-        rows = sorted((r for r in res["throughput"] if r["mode"] == "fib_scale"
-                       and r.get("distribution", "uniform") == dist and r["median_mpps"] is not None),
-                      key=lambda r: r["routes"])
-        if not rows:
-            continue
-        all_rows += rows
-        label = "uniform (worst case)" if dist == "uniform" else f"zipf s={zipf_s:.2f} (locality)"
-        scale.plot([r["routes"] for r in rows], [r["median_mpps"] for r in rows], marker, color=colour, label=label)
-        for r in rows:
-            scale.annotate(f"{r['median_mpps']:.2f} ({r['ratio_to_smallest_table']:.2f}x)", (r["routes"], r["median_mpps"]),
-                           fontsize=7, ha="center", va=va, color=colour, xytext=(0, offset), textcoords="offset points")
+    styles = {("fib_scale", "uniform"): ("tab:orange", "o"), ("fib_scale", "zipf"): ("tab:green", "s"),
+              ("fib_scale_cache", "uniform"): ("tab:red", "^"), ("fib_scale_cache", "zipf"): ("tab:purple", "D")}
+    for (mode, dist), (colour, marker) in styles.items():
+        for family, line in [("ipv6", "-"), ("ipv4", ":")]:
+            rows = sorted((r for r in res["throughput"] if r["mode"] == mode and r["family"] == family
+                           and r.get("distribution", "uniform") == dist and r["median_mpps"] is not None),
+                          key=lambda r: r["routes"])
+            if not rows:
+                continue
+            all_rows += rows
+            label = (f"{family} {'+ cache' if mode.endswith('cache') else 'fib'}, "
+                     + ("uniform" if dist == "uniform" else f"zipf s={zipf_s:.2f}"))
+            scale.plot([r["routes"] for r in rows], [r["median_mpps"] for r in rows], marker + line, color=colour,
+                       label=label, markersize=4)
+            last = rows[-1]
+            if last["ratio_to_smallest_table"] is not None and len(rows) > 1:
+                scale.annotate(f"{last['ratio_to_smallest_table']:.2f}x", (last["routes"], last["median_mpps"]),
+                               fontsize=7, color=colour, xytext=(4, 0), textcoords="offset points", va="center")
     if all_rows:
         scale.set_xscale("log")
-        scale.set_ylim(0, max(r["median_mpps"] for r in all_rows) * 1.3)
-        scale.legend(fontsize=8)
-    scale.set_xlabel("IPv6 routes installed")
-    scale.set_ylabel("Mpps (median)")
+        scale.set_ylim(0, max(r["median_mpps"] for r in all_rows) * 1.15)
+        scale.legend(fontsize=6)
+    scale.set_xlabel("routes installed (IPv4: smallest and largest table)")
+    scale.set_ylabel("Mpps (median; label: x smallest table)")
     scale.set_title("fib full: FIB scale")
     scale.grid(alpha=0.3)
 
@@ -96,6 +106,24 @@ def main():
     cost.set_title("Per-packet cost of each program")
     cost.legend()
     cost.grid(axis="y", alpha=0.3)
+
+    # the coherence benchmark: distribution of route change -> first packet on the new route
+    for c, colour in zip(res.get("coherence", []), ["tab:blue", "tab:orange"]):
+        us = sorted(c["samples_us"])
+        if not us:
+            continue
+        p = c["first_packet_on_new_route_us"]
+        change.plot(us, [(i + 1) / len(us) for i in range(len(us))], color=colour, drawstyle="steps-post",
+                    label=f"{c['family']}: p50 {p['p50']:.0f}, p99 {p['p99']:.0f}, max {p['max']:.0f} us")
+    if res.get("coherence"):
+        change.set_xscale("symlog", linthresh=10)
+        change.axvline(2000, color="grey", linestyle="--", linewidth=0.8)
+        change.axvline(10000, color="grey", linestyle=":", linewidth=0.8)
+        change.legend(fontsize=7, loc="lower right")
+    change.set_xlabel("us from the route change's netlink ack (targets: p99 2 ms, max 10 ms)")
+    change.set_ylabel("share of route changes")
+    change.set_title("Cached fib: first packet on the new route")
+    change.grid(alpha=0.3)
 
     fig.tight_layout()
     fig.savefig(target, dpi=110)

@@ -25,7 +25,32 @@ void set_templates(Skel& s, const Bytes& frame4, const Bytes& frame6)
 	set_template(s.rodata->frame6, frame6);
 }
 
+/// Zipf table blocks: one per FIB-scale router (index i >= 1) and family.
+std::uint32_t zipf_block(std::size_t router, int family)
+{
+	return static_cast<std::uint32_t>((router - 1) * 2 + (family == BENCH_IPV6 ? 1 : 0));
+}
+
 } // namespace
+
+CachedFib::CachedFib(const Netns& router, xdpfwd::FibLookup lookup, std::uint32_t cache_entries,
+		     const std::vector<std::string>& egress)
+    : fib(lookup, cache_entries)
+{
+	router.inside([&] {
+		for (const std::string& port : egress)
+			fib.enable_egress(xdpfwd::ifindex_of(port));
+		keeper_ = std::make_unique<xdpfwd::KeeperThread>(fib);
+	});
+}
+
+void CachedFib::check_keeper() const
+{
+	if (const auto failure = keeper_->failure())
+		throw std::runtime_error("a route cache keeper stopped: " + *failure);
+	if (const auto stats = keeper_->stats(); !stats.cache_on)
+		throw std::runtime_error("a route cache is off: " + stats.off_reason);
+}
 
 xdpfwd::XdpProgram attach_in(const Netns& ns, const xdpfwd::Program& program, const std::string& ifname,
 			     xdpfwd::AttachMode mode)
@@ -33,19 +58,27 @@ xdpfwd::XdpProgram attach_in(const Netns& ns, const xdpfwd::Program& program, co
 	return ns.inside([&] { return xdpfwd::XdpProgram(program, xdpfwd::ifindex_of(ifname), {.mode = mode}); });
 }
 
-Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame6)
-    : gen("bench_gen", [&](xfb_gen& s) { set_templates(s, frame4, frame6); }),
+Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame6, std::uint32_t cache_entries)
+    : cache_entries(cache_entries),
+      gen("bench_gen", [&](xfb_gen& s) { set_templates(s, frame4, frame6); }),
       // the same generator with table destinations: one block of BENCH_DEST_SLOTS per route count
       gen_zipf("bench_gen (zipf)",
 	       [&](xfb_gen& s) {
 		       set_templates(s, frame4, frame6);
 		       s.rodata->dest_mode = BENCH_DEST_TABLE;
-		       const auto blocks = static_cast<std::uint32_t>(std::max<std::size_t>(1, topo.routers().size() - 1));
+		       const auto blocks = std::max<std::uint32_t>(1, zipf_block(topo.routers().size(), BENCH_IPV4));
 		       xdpfwd::check(bpf_map__set_max_entries(s.maps.dest_table, blocks * BENCH_DEST_SLOTS),
 				     [] { return std::string("size the generator's destination table"); });
 	       }),
       harness("bench_harness", [&](xfb_harness& s) { set_templates(s, frame4, frame6); }),
       sink("bench_sink", [](xfb_sink&) {}),
+      witness("bench_witness",
+	      [&](xfb_witness& s) {
+		      topo.sink().inside([&] {
+			      s.rodata->port_ifindex[0] = xdpfwd::ifindex_of("c0");
+			      s.rodata->port_ifindex[1] = xdpfwd::ifindex_of("c1");
+		      });
+	      }),
       bare_redirect("bare_redirect", [&](xfb_bare_redirect& s) { configure_bare(topo, *s.rodata); }),
       bare_devmap("bare_devmap", [&](xfb_bare_devmap& s) { configure_bare(topo, *s.rodata); }),
       gen_program(Skeleton<xfb_gen>::program(gen->progs.bench_gen)),
@@ -53,6 +86,7 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
       harness_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness)),
       noop_program(Skeleton<xfb_harness>::program(harness->progs.bench_noop)),
       sink_program(Skeleton<xfb_sink>::program(sink->progs.bench_sink)),
+      witness_program(Skeleton<xfb_witness>::program(witness->progs.bench_witness)),
       bare_redirect_program(Skeleton<xfb_bare_redirect>::program(bare_redirect->progs.bare_redirect)),
       bare_devmap_program(Skeleton<xfb_bare_devmap>::program(bare_devmap->progs.bare_devmap)),
       sink_packets_(sink_program.per_cpu_map<std::uint32_t, std::uint64_t>("sink_packets")),
@@ -67,6 +101,8 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 	// a veth accepts redirected frames only when its peer runs XDP: the sink does, everywhere
 	for (const Router& r : topo.routers())
 		attachments_.push_back(attach_in(topo.sink(), sink_program, r.sink_if, AttachMode::native));
+	for (const char* port : {"c0", "c1"})
+		attachments_.push_back(attach_in(topo.sink(), witness_program, port, AttachMode::native));
 
 	topo.routers().front().ns->inside([&] {
 		const unsigned rout = xdpfwd::ifindex_of("rout");
@@ -76,53 +112,62 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 		fib_full.enable_egress(rout);
 		fib_direct.enable_egress(rout);
 	});
+	fib_full_cache.emplace(*topo.routers().front().ns, xdpfwd::FibLookup::full, cache_entries, std::vector<std::string>{"rout"});
+	fib_direct_cache.emplace(*topo.routers().front().ns, xdpfwd::FibLookup::direct, cache_entries,
+				 std::vector<std::string>{"rout"});
 }
 
-void Programs::attach_scale(const Topology& topo)
+void Programs::load_scale(const Topology& topo)
 {
 	for (const Router& r : topo.routers()) {
 		if (!r.routes)
 			continue;
 		auto fib = std::make_unique<xdpfwd::FibForwarder>(xdpfwd::FibLookup::full);
 		r.ns->inside([&] { fib->enable_egress(xdpfwd::ifindex_of("rout")); });
-		attachments_.push_back(attach_in(*r.ns, fib->program(), "rin", xdpfwd::AttachMode::native));
 		scale_fib.push_back(std::move(fib));
+		scale_cached.push_back(
+		    std::make_unique<CachedFib>(*r.ns, xdpfwd::FibLookup::full, cache_entries, std::vector<std::string>{"rout"}));
 	}
 }
 
-std::vector<unsigned> Programs::fill_zipf(const Topology& topo, double s)
+std::vector<std::array<unsigned, 2>> Programs::fill_zipf(const Topology& topo, double s)
 {
-	std::vector<unsigned> distinct(topo.routers().size(), 0);
+	std::vector<std::array<unsigned, 2>> distinct(topo.routers().size(), {0, 0});
 	const int fd = bpf_map__fd(gen_zipf->maps.dest_table);
-	for (std::size_t i = 1; i < topo.routers().size(); ++i) {
-		const std::vector<std::uint32_t> table = zipf_table(topo.routers()[i].routes, s);
-		std::vector<std::uint32_t> keys(table.size());
-		std::iota(keys.begin(), keys.end(), static_cast<std::uint32_t>((i - 1) * BENCH_DEST_SLOTS));
-		auto count = static_cast<std::uint32_t>(table.size());
-		if (bpf_map_update_batch(fd, keys.data(), table.data(), &count, nullptr) != 0 || count != table.size())
-			for (std::size_t k = 0; k < table.size(); ++k) // no batch support: one by one
-				xdpfwd::check(bpf_map_update_elem(fd, &keys[k], &table[k], BPF_ANY),
-					      [] { return std::string("fill the generator's destination table"); });
-		distinct[i] = distinct_routes(table);
-	}
+	for (std::size_t i = 1; i < topo.routers().size(); ++i)
+		for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
+			const Router& r = topo.routers()[i];
+			const unsigned destinations = family == BENCH_IPV6 ? r.routes : r.routes4 ? BENCH_DEST4_COUNT : 0;
+			if (!destinations)
+				continue;
+			const std::vector<std::uint32_t> table = zipf_table(destinations, s);
+			std::vector<std::uint32_t> keys(table.size());
+			std::iota(keys.begin(), keys.end(), zipf_block(i, family) * BENCH_DEST_SLOTS);
+			auto count = static_cast<std::uint32_t>(table.size());
+			if (bpf_map_update_batch(fd, keys.data(), table.data(), &count, nullptr) != 0 || count != table.size())
+				for (std::size_t k = 0; k < table.size(); ++k) // no batch support: one by one
+					xdpfwd::check(bpf_map_update_elem(fd, &keys[k], &table[k], BPF_ANY),
+						      [] { return std::string("fill the generator's destination table"); });
+			distinct[i][static_cast<std::size_t>(family)] = distinct_routes(table);
+		}
 	return distinct;
 }
 
-const xdpfwd::Program& Programs::generator(Distribution d, int family, unsigned routes, std::size_t router)
+const xdpfwd::Program& Programs::generator(Distribution d, int family, unsigned destinations, std::size_t router)
 {
-	if (d == Distribution::zipf && routes && !router)
+	if (d == Distribution::zipf && destinations && !router)
 		throw std::logic_error("zipf destinations need a FIB-scale router's table");
 	xfb_gen::xfb_gen__bss& bss = d == Distribution::zipf ? *gen_zipf->bss : *gen->bss;
 	bss.family = static_cast<std::uint32_t>(family);
-	bss.route_count = routes;
-	bss.table_base = router ? static_cast<std::uint32_t>((router - 1) * BENCH_DEST_SLOTS) : 0;
+	bss.route_count = destinations;
+	bss.table_base = router ? zipf_block(router, family) * BENCH_DEST_SLOTS : 0;
 	return d == Distribution::zipf ? gen_zipf_program : gen_program;
 }
 
-void Programs::aim_harness(const xdpfwd::Program& target, int family, unsigned routes)
+void Programs::aim_harness(const xdpfwd::Program& target, int family, unsigned destinations)
 {
 	harness->bss->family = static_cast<std::uint32_t>(family);
-	harness->bss->route_count = routes;
+	harness->bss->route_count = destinations;
 	harness_target_.set(0, static_cast<std::uint32_t>(target.fd()));
 }
 

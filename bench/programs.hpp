@@ -3,6 +3,7 @@
 // attached for the whole run.
 #pragma once
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "xfb_gen.skel.h"
 #include "xfb_harness.skel.h"
 #include "xfb_sink.skel.h"
+#include "xfb_witness.skel.h"
 #include "zipf.hpp"
 
 namespace bench {
@@ -56,48 +58,72 @@ private:
 	std::unique_ptr<Skel, Destroy> skel_;
 };
 
+/// A fib forwarder whose route cache a KeeperThread keeps on, the keeper made in the router's
+/// namespace (whose notifications it follows) and stopped first.
+class CachedFib {
+public:
+	CachedFib(const Netns& router, xdpfwd::FibLookup lookup, std::uint32_t cache_entries,
+		  const std::vector<std::string>& egress);
+
+	/// Throws when the keeper has stopped: the cache is off then, and a cached row measures nothing.
+	void check_keeper() const;
+
+	xdpfwd::FibForwarder fib;
+
+private:
+	std::unique_ptr<xdpfwd::KeeperThread> keeper_;
+};
+
 /// `program` attached to `ifname` of namespace `ns`; it detaches there when destroyed.
 xdpfwd::XdpProgram attach_in(const Netns& ns, const xdpfwd::Program& program, const std::string& ifname,
 			     xdpfwd::AttachMode mode);
 
 /// The permanent attachments: generator and harness on the idle pair, sink on every sink port,
-/// each FIB-scale router's forwarder on its rin.
+/// the witness on the coherence router's two sink ports.
 class Programs {
 public:
-	Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame6);
+	/// `cache_entries`: the size of every cached forwarder's route cache.
+	Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame6, std::uint32_t cache_entries);
 
-	/// Loads and attaches the forwarder of each FIB-scale router (after its routes are in).
-	void attach_scale(const Topology& topo);
+	/// Loads the forwarders of each FIB-scale router, cached and not, after its routes are in (a
+	/// keeper sees every notification, and dumps the table once when it starts).
+	void load_scale(const Topology& topo);
 
-	/// Fills the Zipf generator's destination table: block i - 1 for FIB-scale router i. Returns,
-	/// per router (0 for the main one), how many distinct routes its block holds.
-	std::vector<unsigned> fill_zipf(const Topology& topo, double s);
+	/// Fills the Zipf generator's destination table: a block per FIB-scale router and family.
+	/// Returns, per router (0 for the main one) and family, how many distinct destinations its
+	/// block holds.
+	std::vector<std::array<unsigned, 2>> fill_zipf(const Topology& topo, double s);
 
-	/// The generator for `d`, set up to write `family` frames to the routes of router `router`
-	/// (`routes` of them; 0: the template's destination).
-	const xdpfwd::Program& generator(Distribution d, int family, unsigned routes, std::size_t router = 0);
+	/// The generator for `d`, set up to write `family` frames to destinations of router `router`
+	/// (`destinations` of them; 0: the template's destination).
+	const xdpfwd::Program& generator(Distribution d, int family, unsigned destinations, std::size_t router = 0);
 
 	/// Makes the harness tail-call `target` on `family` frames (with random destinations among
-	/// `routes` routes for IPv6, 0: the template's).
-	void aim_harness(const xdpfwd::Program& target, int family, unsigned routes);
+	/// `destinations`, 0: the template's).
+	void aim_harness(const xdpfwd::Program& target, int family, unsigned destinations);
 
 	/// Benchmark frames and everything else the sink counted so far.
 	[[nodiscard]] std::pair<std::uint64_t, std::uint64_t> sink_count() const;
 
+	const std::uint32_t cache_entries;
 	Skeleton<xfb_gen> gen;
 	Skeleton<xfb_gen> gen_zipf;
 	Skeleton<xfb_harness> harness;
 	Skeleton<xfb_sink> sink;
+	Skeleton<xfb_witness> witness;
 	Skeleton<xfb_bare_redirect> bare_redirect;
 	Skeleton<xfb_bare_devmap> bare_devmap;
-	xdpfwd::Program gen_program, gen_zipf_program, harness_program, noop_program, sink_program, bare_redirect_program,
-	    bare_devmap_program;
+	xdpfwd::Program gen_program, gen_zipf_program, harness_program, noop_program, sink_program, witness_program,
+	    bare_redirect_program, bare_devmap_program;
 	xdpfwd::PassProgram pass;
 	std::optional<xdpfwd::StaticForwarder> static_fwd;
 	xdpfwd::MapForwarder map_fwd;
+	// uncached and cached forwarders are separate programs: the uncached ones never see a keeper
 	xdpfwd::FibForwarder fib_full{xdpfwd::FibLookup::full};
 	xdpfwd::FibForwarder fib_direct{xdpfwd::FibLookup::direct};
+	std::optional<CachedFib> fib_full_cache, fib_direct_cache;
 	std::vector<std::unique_ptr<xdpfwd::FibForwarder>> scale_fib; ///< one per FIB-scale router, in order
+	std::vector<std::unique_ptr<CachedFib>> scale_cached;         ///< likewise, with a keeper each
 
 private:
 	xdpfwd::PerCpuMap<std::uint32_t, std::uint64_t> sink_packets_;

@@ -39,7 +39,8 @@ Json settings(const Results& r)
 		{"live_batch_size", r.batch},
 		{"frame_bytes", {{"ipv4", r.frame4}, {"ipv6", r.frame6}}},
 		{"zipf_exponent", number(r.zipf_exponent, 3)},
-		{"zipf_table_slots", r.zipf_slots}};
+		{"zipf_table_slots", r.zipf_slots},
+		{"route_cache_entries", r.cache_entries}};
 }
 
 Json throughput(const Results& r, const TrafficRow& row)
@@ -56,9 +57,16 @@ Json throughput(const Results& r, const TrafficRow& row)
 		  {"ratio_to_kernel", number(ratio_to(r, row, "kernel"), 4)},
 		  {"ceiling", ceiling.empty() ? Json(nullptr) : Json(ceiling)},
 		  {"ratio_to_ceiling", number(ratio_to(r, row, ceiling), 4)},
-		  {"ratio_to_smallest_table", number(ratio_to_smallest(r, row), 4)}};
-	if (row.mode == "fib_scale") {
+		  {"ratio_to_smallest_table", number(ratio_to_smallest(r, row), 4)},
+		  {"cached", is_cached(row.mode)}};
+	if (is_cached(row.mode)) {
+		j["route_cache_entries"] = row.cache_entries;
+		j["cache_hit_rate"] = number(hit_rate(row), 6);
+		j["cache_consulted"] = number(cache_consulted(row), 6); // below 1: the lease lapsed for some frames
+	}
+	if (is_scale(row.mode)) {
 		j["route_install_seconds"] = number(row.install_seconds, 2);
+		j["destinations"] = row.destinations;
 		j["distribution"] = row.distribution;
 		if (row.distribution == "zipf") {
 			j["zipf_exponent"] = number(r.zipf_exponent, 3);
@@ -66,12 +74,19 @@ Json throughput(const Results& r, const TrafficRow& row)
 		}
 	}
 	Json& samples = j["samples"] = Json::array();
-	for (const TrafficSample& s : row.samples)
-		samples.push_back({{"mpps", number(s.mpps, 4)},
-				   {"sent", s.sent},
-				   {"received", s.received},
-				   {"other", s.other},
-				   {"seconds", number(s.seconds, 4)}});
+	for (const TrafficSample& s : row.samples) {
+		Json sample = {{"mpps", number(s.mpps, 4)},
+			       {"sent", s.sent},
+			       {"received", s.received},
+			       {"other", s.other},
+			       {"seconds", number(s.seconds, 4)}};
+		if (is_cached(row.mode)) {
+			sample["cache_hit"] = s.cache_hit;
+			sample["cache_miss"] = s.cache_miss;
+			sample["cache_stale"] = s.cache_stale;
+		}
+		samples.push_back(sample);
+	}
 	return j;
 }
 
@@ -93,9 +108,43 @@ Json cost(const CostRow& c)
 		{"raw_samples_ns", raw}};
 }
 
+Json latencies(const std::vector<double>& us)
+{
+	return {{"p50", number(percentile(us, 50), 1)},
+		{"p99", number(percentile(us, 99), 1)},
+		{"max", number(percentile(us, 100), 1)},
+		{"min", us.empty() ? Json(nullptr) : number(*std::min_element(us.begin(), us.end()), 1)}};
+}
+
+Json coherence(const CoherenceResult& c)
+{
+	const std::uint64_t lookups = c.cache_hit + c.cache_miss + c.cache_stale;
+	Json samples = Json::array();
+	for (const double us : c.latency_us)
+		samples.push_back(number(us, 1));
+	return {{"family", c.family},
+		{"changes", c.latency_us.size()},
+		{"changes_requested", c.requested},
+		{"changes_redone", c.redone},
+		{"changes_missed", c.missed},
+		{"seconds", number(c.seconds, 3)},
+		{"load_mpps", number(c.load_mpps, 4)},
+		{"route_cache_entries", c.cache_entries},
+		{"cache_hit_rate", lookups ? number(static_cast<double>(c.cache_hit) / static_cast<double>(lookups), 6) : Json(nullptr)},
+		{"first_packet_on_new_route_us", latencies(c.latency_us)},
+		{"last_packet_on_old_route_us", latencies(c.old_tail_us)},
+		{"request_to_ack_us", latencies(c.request_us)},
+		{"samples_us", samples}};
+}
+
 Json target(const Target& t)
 {
-	Json j = {{"name", t.name}, {"measured", number(t.measured, 4)}, {"required", number(t.required, 2)}, {"met", t.met()}};
+	Json j = {{"name", t.name},
+		  {"measured", number(t.measured, 4)},
+		  {"required", number(t.required, 2)},
+		  {"unit", t.unit},
+		  {"at_most", t.at_most},
+		  {"met", t.met()}};
 	if (!t.note.empty())
 		j["note"] = t.note;
 	return j;
@@ -112,6 +161,9 @@ std::string to_json(const Results& r)
 	Json& costs = j["per_packet_ns"] = Json::array();
 	for (const CostRow& c : r.costs)
 		costs.push_back(cost(c));
+	Json& changes = j["coherence"] = Json::array();
+	for (const CoherenceResult& c : r.coherence)
+		changes.push_back(coherence(c));
 	Json& met = j["targets"] = Json::array();
 	for (const Target& t : targets(r))
 		met.push_back(target(t));

@@ -12,6 +12,8 @@
 #include <tuple>
 
 #include "bench_abi.h"
+#include "coherence.hpp"
+#include "pinned.hpp"
 #include "programs.hpp"
 #include "stop.hpp"
 #include "support/prog_run.hpp"
@@ -25,12 +27,15 @@ const char* family_name(int family) { return family == BENCH_IPV4 ? "ipv4" : "ip
 
 /// One line of the throughput table: a program on a router, a frame family.
 struct TrafficConfig {
-	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_direct, fib_scale
+	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_direct,
+				///< fib_full_cache, fib_direct_cache, fib_scale, fib_scale_cache
 	int family = BENCH_IPV4;
 	std::size_t router = 0; ///< index into Topology::routers()
-	unsigned routes = 0;    ///< fib_scale: destinations drawn from this many installed routes
-	Distribution distribution = Distribution::uniform; ///< fib_scale: how they are drawn
-	const xdpfwd::Program* program = nullptr; ///< attached to the main router's rin for the run
+	unsigned routes = 0;    ///< FIB-scale: routes of `family` installed
+	unsigned destinations = 0; ///< FIB-scale: the traffic's destinations are drawn from this many
+	Distribution distribution = Distribution::uniform; ///< FIB-scale: how they are drawn
+	const xdpfwd::Program* program = nullptr; ///< attached to the router's rin for the run
+	const CachedFib* cached = nullptr;         ///< cached rows: whose keeper must be alive
 	double rate = 0;        ///< last measured frames/s, to size the next run
 	std::vector<TrafficSample> samples;
 };
@@ -40,7 +45,8 @@ struct CostConfig {
 	std::string program;
 	int family = BENCH_IPV4;
 	std::size_t router = 0;
-	unsigned routes = 0;
+	unsigned routes = 0;       ///< the table's size, for the record
+	unsigned destinations = 0; ///< random destinations among this many (0: the template's)
 	const xdpfwd::Program* target = nullptr; ///< tail-called by the harness; nullptr: the generator itself
 	Distribution distribution = Distribution::uniform; ///< the generator's destinations (target == nullptr)
 	std::uint32_t expected = 0;              ///< XDP action every run must end with
@@ -70,29 +76,6 @@ t::RunResult run_checked(const xdpfwd::Program& program, const Bytes& frame, uns
 	}
 }
 
-/// Pins the calling thread to `cpu` until destroyed.
-class Pinned {
-public:
-	explicit Pinned(int cpu)
-	{
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (::sched_setaffinity(0, sizeof(set), &set) != 0)
-			throw xdpfwd::Error(errno, "pin the generator thread to CPU " + std::to_string(cpu));
-	}
-	Pinned(const Pinned&) = delete;
-	Pinned& operator=(const Pinned&) = delete;
-	~Pinned()
-	{
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		for (long i = 0; i < ::sysconf(_SC_NPROCESSORS_ONLN); ++i)
-			CPU_SET(i, &set);
-		::sched_setaffinity(0, sizeof(set), &set);
-	}
-};
-
 class Runner {
 public:
 	Runner(const Options& options, Topology& topo, Programs& programs, const Bytes& frame4, const Bytes& frame6)
@@ -106,17 +89,26 @@ public:
 			add_traffic("map", family, &p_.map_fwd.program());
 			add_traffic("fib_full", family, &p_.fib_full.program());
 			add_traffic("fib_direct", family, &p_.fib_direct.program());
+			add_traffic("fib_full_cache", family, &p_.fib_full_cache->fib.program(), &*p_.fib_full_cache);
+			add_traffic("fib_direct_cache", family, &p_.fib_direct_cache->fib.program(), &*p_.fib_direct_cache);
 		}
-		// both distributions of each route count next to each other in the round-robin
+		// per route count, uncached and cached with both distributions next to each other
 		for (std::size_t i = 1; i < topo_.routers().size(); ++i)
-			for (const Distribution d : {Distribution::uniform, Distribution::zipf}) {
-				TrafficConfig c;
-				c.mode = "fib_scale";
-				c.family = BENCH_IPV6;
-				c.router = i;
-				c.routes = topo_.routers()[i].routes;
-				c.distribution = d;
-				traffic_.push_back(c);
+			for (const int family : {BENCH_IPV6, BENCH_IPV4}) {
+				const Router& r = topo_.routers()[i];
+				if (family == BENCH_IPV4 && !r.routes4)
+					continue;
+				const CachedFib* none = nullptr;
+				for (const CachedFib* cached : {none, static_cast<const CachedFib*>(p_.scale_cached[i - 1].get())})
+					for (const Distribution d : {Distribution::uniform, Distribution::zipf}) {
+						add_traffic(cached ? "fib_scale_cache" : "fib_scale", family,
+							    cached ? &cached->fib.program() : &p_.scale_fib[i - 1]->program(), cached);
+						TrafficConfig& c = traffic_.back();
+						c.router = i;
+						c.routes = family == BENCH_IPV6 ? r.routes : r.routes4;
+						c.destinations = family == BENCH_IPV6 ? r.routes : BENCH_DEST4_COUNT;
+						c.distribution = d;
+					}
 			}
 
 		for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
@@ -130,14 +122,27 @@ public:
 			add_cost("map", family, 0, &p_.map_fwd.program(), XDP_REDIRECT);
 			add_cost("fib_full", family, 0, &p_.fib_full.program(), XDP_REDIRECT);
 			add_cost("fib_direct", family, 0, &p_.fib_direct.program(), XDP_REDIRECT);
+			// one destination: after the first run, every run is a hit
+			add_cost("fib_full_cache", family, 0, &p_.fib_full_cache->fib.program(), XDP_REDIRECT);
+			add_cost("fib_direct_cache", family, 0, &p_.fib_direct_cache->fib.program(), XDP_REDIRECT);
 		}
-		for (std::size_t i = 1; i < topo_.routers().size(); ++i) {
-			const unsigned routes = topo_.routers()[i].routes;
-			add_cost("generator", BENCH_IPV6, 0, nullptr, XDP_TX, routes);
-			add_cost("generator_zipf", BENCH_IPV6, i, nullptr, XDP_TX, routes);
-			add_cost("harness", BENCH_IPV6, 0, &p_.noop_program, XDP_PASS, routes);
-			add_cost("fib_full", BENCH_IPV6, i, &p_.scale_fib[i - 1]->program(), XDP_REDIRECT, routes);
-		}
+		for (std::size_t i = 1; i < topo_.routers().size(); ++i)
+			for (const int family : {BENCH_IPV6, BENCH_IPV4}) {
+				const Router& r = topo_.routers()[i];
+				const unsigned routes = family == BENCH_IPV6 ? r.routes : r.routes4;
+				const unsigned destinations = family == BENCH_IPV6 ? r.routes : BENCH_DEST4_COUNT;
+				if (!routes)
+					continue;
+				add_cost("generator", family, i, nullptr, XDP_TX, routes, destinations);
+				add_cost("generator_zipf", family, i, nullptr, XDP_TX, routes, destinations);
+				add_cost("harness", family, i, &p_.noop_program, XDP_PASS, routes, destinations);
+				add_cost("fib_full", family, i, &p_.scale_fib[i - 1]->program(), XDP_REDIRECT, routes, destinations);
+				// the hit path with many entries in use; where they do not fit, runs would be misses
+				// costing two lookups each (and a million of those take a while)
+				if (destinations <= p_.cache_entries / 2)
+					add_cost("fib_full_cache", family, i, &p_.scale_cached[i - 1]->fib.program(), XDP_REDIRECT,
+						 routes, destinations);
+			}
 	}
 
 	/// The generator's frames are what they claim to be: checksums verify, destinations are routes.
@@ -149,6 +154,24 @@ public:
 		if (r.action != xdpfwd::XdpAction::tx || r.frame.size() != frame4_.size() ||
 		    t::ipv4_checksum(r.frame) != t::ipv4_checksum_from_scratch(r.frame))
 			throw std::runtime_error("generator: bad IPv4 frame (header checksum)");
+		for (std::size_t router = 1; router < topo_.routers().size(); ++router) {
+			if (!topo_.routers()[router].routes4)
+				continue;
+			for (const Distribution d : {Distribution::uniform, Distribution::zipf})
+				for (int i = 0; i < 64; ++i) {
+					r = t::run(p_.generator(d, BENCH_IPV4, BENCH_DEST4_COUNT, router), frame4_, g0);
+					if (r.action != xdpfwd::XdpAction::tx || r.frame.size() != frame4_.size() ||
+					    t::ipv4_checksum(r.frame) != t::ipv4_checksum_from_scratch(r.frame))
+						throw std::runtime_error("generator: bad IPv4 frame with a FIB-scale destination");
+					const std::uint8_t* dst = r.frame.data() + BENCH_ETH_LEN + 16;
+					const std::uint32_t address = static_cast<std::uint32_t>(dst[0] << 24 | dst[1] << 16 | dst[2] << 8 | dst[3]);
+					bool known = false;
+					for (std::uint32_t k = 0; k < BENCH_DEST4_COUNT && !known; ++k)
+						known = bench_dest4(k) == address;
+					if (!known)
+						throw std::runtime_error("generator: IPv4 destination outside the FIB-scale destinations");
+				}
+		}
 		const std::size_t largest = topo_.routers().size() - 1;
 		const std::tuple<Distribution, unsigned, std::size_t> cases[] = {
 		    {Distribution::uniform, 0u, 0}, {Distribution::uniform, 1u, 0},
@@ -176,14 +199,18 @@ public:
 		for (int rep = 0; rep < o_.reps; ++rep) {
 			std::fprintf(stderr, "bench: repetition %d/%d\n", rep + 1, o_.reps);
 			for (TrafficConfig& c : traffic_) {
-				if (!o_.only.empty() && std::find(o_.only.begin(), o_.only.end(), c.mode) == o_.only.end())
+				const std::string& only_name = c.mode == "fib_scale_cache" ? "fib_scale" : c.mode;
+				if (!o_.only.empty() && std::find(o_.only.begin(), o_.only.end(), only_name) == o_.only.end())
 					continue;
 				c.samples.push_back(measure_traffic(c));
 				const TrafficSample& s = c.samples.back();
-				std::fprintf(stderr, "bench:   %-14s %s %7u routes %-7s  %7.3f Mpps  sent %llu received %llu\n",
-					     c.mode.c_str(), family_name(c.family), c.routes,
-					     c.mode == "fib_scale" ? distribution_name(c.distribution) : "", s.mpps,
-					     static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received));
+				const std::uint64_t lookups = s.cache_hit + s.cache_miss + s.cache_stale;
+				std::fprintf(stderr, "bench:   %-16s %s %7u routes %-7s  %7.3f Mpps  sent %llu received %llu", c.mode.c_str(),
+					     family_name(c.family), c.routes, is_scale(c.mode) ? distribution_name(c.distribution) : "",
+					     s.mpps, static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received));
+				if (c.cached)
+					std::fprintf(stderr, "  hits %.2f %%", lookups ? 100.0 * static_cast<double>(s.cache_hit) / static_cast<double>(lookups) : 0.0);
+				std::fputc('\n', stderr);
 			}
 			for (CostConfig& c : costs_)
 				measure_cost(c);
@@ -191,7 +218,7 @@ public:
 	}
 
 	/// What was measured, as results.
-	[[nodiscard]] Results results(const Machine& machine, const std::vector<unsigned>& zipf_distinct) const
+	[[nodiscard]] Results results(const Machine& machine, const std::vector<std::array<unsigned, 2>>& zipf_distinct) const
 	{
 		Results res;
 		res.machine = machine;
@@ -204,16 +231,21 @@ public:
 		res.frame6 = BENCH_FRAME6_LEN;
 		res.zipf_exponent = o_.zipf;
 		res.zipf_slots = BENCH_DEST_SLOTS;
+		res.cache_entries = p_.cache_entries;
 		for (const TrafficConfig& c : traffic_) {
 			TrafficRow row;
 			row.mode = c.mode;
 			row.family = family_name(c.family);
 			row.routes = c.routes;
-			row.install_seconds = topo_.routers()[c.router].install_seconds;
-			if (c.mode == "fib_scale") {
+			row.destinations = c.destinations;
+			const Router& router = topo_.routers()[c.router];
+			row.install_seconds = c.family == BENCH_IPV6 ? router.install_seconds : router.install_seconds4;
+			if (c.cached)
+				row.cache_entries = p_.cache_entries;
+			if (is_scale(c.mode)) {
 				row.distribution = distribution_name(c.distribution);
 				if (c.distribution == Distribution::zipf)
-					row.distinct_destinations = zipf_distinct[c.router];
+					row.distinct_destinations = zipf_distinct[c.router][static_cast<std::size_t>(c.family)];
 			}
 			row.samples = c.samples;
 			res.traffic.push_back(row);
@@ -243,17 +275,18 @@ public:
 	}
 
 private:
-	void add_traffic(const std::string& mode, int family, const xdpfwd::Program* program)
+	void add_traffic(const std::string& mode, int family, const xdpfwd::Program* program, const CachedFib* cached = nullptr)
 	{
 		TrafficConfig c;
 		c.mode = mode;
 		c.family = family;
 		c.program = program;
+		c.cached = cached;
 		traffic_.push_back(c);
 	}
 
 	void add_cost(const std::string& program, int family, std::size_t router, const xdpfwd::Program* target,
-		      std::uint32_t expected, unsigned routes = 0)
+		      std::uint32_t expected, unsigned routes = 0, unsigned destinations = 0)
 	{
 		CostConfig c;
 		c.program = program;
@@ -263,6 +296,7 @@ private:
 		c.target = target;
 		c.expected = expected;
 		c.routes = routes;
+		c.destinations = destinations;
 		costs_.push_back(c);
 	}
 
@@ -270,21 +304,32 @@ private:
 	{
 		check_stop();
 		const Router& router = topo_.routers()[c.router];
-		std::optional<xdpfwd::XdpProgram> attached;
-		if (c.program)
-			attached.emplace(attach_in(*router.ns, *c.program, "rin", xdpfwd::AttachMode::native));
-		const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.routes, c.router);
+		const xdpfwd::XdpProgram attached = attach_in(*router.ns, *c.program, "rin", xdpfwd::AttachMode::native);
+		std::optional<xdpfwd::StatsReader> cache;
+		if (c.cached) {
+			c.cached->check_keeper();
+			cache.emplace(*c.program);
+		}
+		const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.destinations, c.router);
 		const Bytes& frame = c.family == BENCH_IPV4 ? frame4_ : frame6_;
 
 		const auto scope = topo_.gen().enter();
 		const unsigned ingress = xdpfwd::ifindex_of(router.gen_if);
 		auto timed = [&](std::uint32_t repeat) {
 			const auto before = p_.sink_count();
+			const xdpfwd::StatsSnapshot cache_before = cache ? cache->snapshot() : xdpfwd::StatsSnapshot{};
 			const auto start = std::chrono::steady_clock::now();
 			run_checked(generator, frame, ingress, {.repeat = repeat, .live = true, .batch = o_.batch});
 			const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 			const auto after = p_.sink_count();
 			TrafficSample s;
+			if (cache) {
+				const xdpfwd::StatsSnapshot cache_after = cache->snapshot();
+				auto delta = [&](xdpfwd::Reason reason) { return cache_after[reason].packets - cache_before[reason].packets; };
+				s.cache_hit = delta(xdpfwd::Reason::cache_hit);
+				s.cache_miss = delta(xdpfwd::Reason::cache_miss);
+				s.cache_stale = delta(xdpfwd::Reason::cache_stale);
+			}
 			s.sent = repeat;
 			s.received = after.first - before.first;
 			s.other = after.second - before.second;
@@ -301,6 +346,8 @@ private:
 		timed(std::max<std::uint32_t>(10000, repeat / 20)); // warm-up: page pool, caches
 		TrafficSample s = timed(repeat);
 		c.rate = static_cast<double>(s.sent) / s.seconds;
+		if (c.cached)
+			c.cached->check_keeper(); // alive all along: it renews the lease every 50 ms
 		return s;
 	}
 
@@ -312,11 +359,11 @@ private:
 		t::RunResult r;
 		if (!c.target) {
 			const auto scope = topo_.gen().enter();
-			const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.routes, c.router);
+			const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.destinations, c.router);
 			r = run_checked(generator, frame, xdpfwd::ifindex_of("g0"), options);
 		} else {
 			const auto scope = topo_.routers()[c.router].ns->enter();
-			p_.aim_harness(*c.target, c.family, c.routes);
+			p_.aim_harness(*c.target, c.family, c.destinations);
 			r = run_checked(p_.harness_program, frame, xdpfwd::ifindex_of("rin"), options);
 		}
 		c.raw_ns.push_back(r.duration_ns);
@@ -340,15 +387,19 @@ Results measure(const Options& o, const Machine& machine)
 	const Bytes frame6 = frame_ipv6();
 	std::fprintf(stderr, "bench: building the topology (%zu FIB-scale routers)\n", o.routes.size());
 	Topology topo(o.routes);
-	Programs programs(topo, frame4, frame6);
+	Programs programs(topo, frame4, frame6, o.cache_entries);
 	topo.install_scale_routes();
-	programs.attach_scale(topo);
-	const std::vector<unsigned> zipf_distinct = programs.fill_zipf(topo, o.zipf);
+	programs.load_scale(topo); // after the routes: a keeper would handle a notification for each
+	const auto zipf_distinct = programs.fill_zipf(topo, o.zipf);
 
 	Runner runner(o, topo, programs, frame4, frame6);
 	runner.check_frames();
 	runner.run();
-	return runner.results(machine, zipf_distinct);
+	Results res = runner.results(machine, zipf_distinct);
+	if (o.only.empty() || std::find(o.only.begin(), o.only.end(), "coherence") != o.only.end())
+		for (const int family : {BENCH_IPV4, BENCH_IPV6})
+			res.coherence.push_back(measure_coherence(o, topo, programs, family, family == BENCH_IPV4 ? frame4 : frame6));
+	return res;
 }
 
 } // namespace bench

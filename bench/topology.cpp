@@ -3,11 +3,12 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
-#include "bench_abi.h"
+#include "routes.hpp"
 #include "stop.hpp"
 
 namespace bench {
@@ -16,23 +17,40 @@ namespace {
 using xdpfwd::test::add_veth;
 using xdpfwd::test::must;
 
-void install_routes(const Netns& ns, unsigned count)
+/// Feeds `ip -batch` the lines `write` makes; returns the seconds it took.
+double install_routes(const Netns& ns, bool ipv6, unsigned count,
+		      void (*write)(unsigned, const std::string&, const std::string&, const RouteLine&))
 {
-	const std::string command = ns.ip("-6 -batch - >/dev/null");
+	const char* family = ipv6 ? "IPv6" : "IPv4";
+	std::fprintf(stderr, "bench: installing %u %s routes in %s\n", count, family, ns.name().c_str());
+	const auto start = std::chrono::steady_clock::now();
+	const std::string command = ns.ip(std::string(ipv6 ? "-6" : "-4") + " -batch - >/dev/null");
 	FILE* pipe = ::popen(command.c_str(), "w");
 	if (!pipe)
 		throw std::runtime_error("popen failed: " + command);
-	char line[128];
-	for (unsigned i = 0; i < count && !stop_signal(); ++i) {
-		const unsigned bits = bench_route_bits(i);
-		std::snprintf(line, sizeof(line), "route add 2001:db8:%x:%x::/%u via %s dev rout\n", bits >> 16,
-			      bits & 0xffff, bench_route_len(i), sink_ip6);
-		std::fputs(line, pipe);
+	try {
+		write(count, ipv6 ? sink_ip6 : sink_ip4, "rout", [&](const std::string& line) {
+			check_stop();
+			std::fputs(line.c_str(), pipe);
+			std::fputc('\n', pipe);
+		});
+	} catch (...) {
+		::pclose(pipe);
+		throw;
 	}
 	const int rc = ::pclose(pipe);
 	check_stop();
 	if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
-		throw std::runtime_error("installing " + std::to_string(count) + " routes in " + ns.name() + " failed");
+		throw std::runtime_error("installing " + std::to_string(count) + " " + family + " routes in " + ns.name() + " failed");
+	const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+	std::fprintf(stderr, "bench:   %.1f s\n", seconds);
+	return seconds;
+}
+
+/// The sink answers nothing (it drops everything in XDP): its neighbour entries are permanent.
+void permanent_neighbour(const Netns& r, const std::string& address, const std::string& dev)
+{
+	must(r.ip("neigh replace " + address + " lladdr " + sink_mac.to_string() + " dev " + dev + " nud permanent"));
 }
 
 } // namespace
@@ -46,9 +64,15 @@ Topology::Topology(const std::vector<unsigned>& scale_routes)
 	add_veth(gen_, "idle0", gen_, "idle1");
 	add_veth(gen_, "idle2", gen_, "idle3");
 	must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=0"));
-	add_router("router", 0);
-	for (const unsigned routes : scale_routes)
-		add_router("fib" + std::to_string(routes), routes);
+	add_router("router", 0, 0);
+	// IPv4 tables only at both ends of the scale: the IPv6 ones show the curve between
+	const unsigned smallest4 = std::max(scale_routes.front(), ipv4_destination_route_count());
+	for (const unsigned routes : scale_routes) {
+		const bool ipv4 = routes == scale_routes.front() || routes == scale_routes.back();
+		add_router("fib" + std::to_string(routes), routes,
+			   !ipv4 ? 0 : routes == scale_routes.front() ? smallest4 : std::max(routes, smallest4));
+	}
+	add_coherence_router();
 	// the main link's ends get addresses too, for anyone looking at the topology
 	gen_.add_address("g0", std::string(gen_ip4) + "/24");
 	gen_.add_address("g0", std::string(gen_ip6) + "/64");
@@ -59,21 +83,18 @@ Topology::Topology(const std::vector<unsigned>& scale_routes)
 void Topology::install_scale_routes()
 {
 	for (auto& router : routers_) {
-		if (!router.routes)
-			continue;
-		std::fprintf(stderr, "bench: installing %u IPv6 routes in %s\n", router.routes, router.ns->name().c_str());
-		const auto start = std::chrono::steady_clock::now();
-		install_routes(*router.ns, router.routes);
-		router.install_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-		std::fprintf(stderr, "bench:   %.1f s\n", router.install_seconds);
+		if (router.routes)
+			router.install_seconds = install_routes(*router.ns, true, router.routes, ipv6_scale_routes);
+		if (router.routes4)
+			router.install_seconds4 = install_routes(*router.ns, false, router.routes4, ipv4_scale_routes);
 	}
 }
 
-void Topology::add_router(const std::string& role, unsigned routes)
+void Topology::add_router(const std::string& role, unsigned routes, unsigned routes4)
 {
 	check_stop();
 	const std::size_t index = routers_.size();
-	Router router{std::make_unique<Netns>(role), "g" + std::to_string(index), "s" + std::to_string(index), routes, 0};
+	Router router{std::make_unique<Netns>(role), "g" + std::to_string(index), "s" + std::to_string(index), routes, routes4};
 	const Netns& r = *router.ns;
 	add_veth(gen_, router.gen_if, r, "rin", {.a_mac = gen_mac, .b_mac = rin_mac});
 	add_veth(r, "rout", sink_, router.sink_if, {.a_mac = rout_mac, .b_mac = sink_mac});
@@ -82,14 +103,34 @@ void Topology::add_router(const std::string& role, unsigned routes)
 	r.add_address("rout", std::string(rout_ip4) + "/24");
 	r.add_address("rin", std::string(rin_ip6) + "/64");
 	r.add_address("rout", std::string(rout_ip6) + "/64");
-	// the sink answers nothing (it drops everything in XDP): its neighbour entries are permanent
-	must(r.ip("neigh replace " + std::string(sink_ip4) + " lladdr " + sink_mac.to_string() + " dev rout nud permanent"));
-	must(r.ip("-6 neigh replace " + std::string(sink_ip6) + " lladdr " + sink_mac.to_string() + " dev rout nud permanent"));
+	permanent_neighbour(r, sink_ip4, "rout");
+	permanent_neighbour(r, sink_ip6, "rout");
 	if (!routes) {
-		must(r.ip("route add 203.0.113.0/24 via " + std::string(sink_ip4) + " dev rout"));
-		must(r.ip("-6 route add 2001:db8:ffff::/48 via " + std::string(sink_ip6) + " dev rout"));
+		must(r.ip("route add " + std::string(dst_prefix4) + " via " + sink_ip4 + " dev rout"));
+		must(r.ip("-6 route add " + std::string(dst_prefix6) + " via " + sink_ip6 + " dev rout"));
 	}
 	routers_.push_back(std::move(router));
+}
+
+void Topology::add_coherence_router()
+{
+	const Netns& r = coherence_;
+	add_veth(gen_, "gc", r, "rin", {.a_mac = gen_mac, .b_mac = rin_mac});
+	add_veth(r, "rout", sink_, "c0", {.a_mac = rout_mac, .b_mac = sink_mac});
+	add_veth(r, "rout2", sink_, "c1", {.a_mac = rout2_mac, .b_mac = sink_mac});
+	r.set_forwarding(true);
+	r.add_address("rin", std::string(rin_ip4) + "/24");
+	r.add_address("rin", std::string(rin_ip6) + "/64");
+	r.add_address("rout", std::string(rout_ip4) + "/25");
+	r.add_address("rout", std::string(rout_ip6) + "/64");
+	r.add_address("rout2", std::string(rout2_ip4) + "/25");
+	r.add_address("rout2", std::string(rout2_ip6) + "/64");
+	permanent_neighbour(r, sink_ip4, "rout");
+	permanent_neighbour(r, sink_ip6, "rout");
+	permanent_neighbour(r, sink2_ip4, "rout2");
+	permanent_neighbour(r, sink2_ip6, "rout2");
+	must(r.ip("route add " + std::string(dst_prefix4) + " via " + sink_ip4 + " dev rout"));
+	must(r.ip("-6 route add " + std::string(dst_prefix6) + " via " + sink_ip6 + " dev rout"));
 }
 
 } // namespace bench

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// The benchmark's namespaces: a generator, the router under test, a sink, and one more router
-// per FIB-scale route count (so that every configuration can be measured round-robin without
-// touching a route table between runs). Addresses come from documentation ranges only.
+// The benchmark's namespaces: a generator, the router under test, a sink, one more router per
+// FIB-scale route count (so that every configuration can be measured round-robin without
+// touching a route table between runs), and a router with two egress ports for the coherence
+// benchmark. Addresses come from documentation ranges only.
 //
 //   gen:g0  <-> router:rin   router:rout <-> sink:s0        (main router)
 //   gen:g<i> <-> fib<N>:rin  fib<N>:rout <-> sink:s<i>      (FIB-scale router i, N routes)
+//   gen:gc  <-> coherence:rin  coherence:rout  <-> sink:c0  (a route switched between rout
+//                              coherence:rout2 <-> sink:c1   and rout2)
 //   gen:idle0 <-> gen:idle1                                 (where the generators and the harness
 //   gen:idle2 <-> gen:idle3                                  stay attached)
 #pragma once
@@ -25,13 +28,15 @@ struct Router {
 	std::unique_ptr<Netns> ns;
 	std::string gen_if;   ///< in the generator namespace, peer of rin
 	std::string sink_if;  ///< in the sink namespace, peer of rout
-	unsigned routes = 0;  ///< FIB-scale routes installed (0 for the main router)
-	double install_seconds = 0;
+	unsigned routes = 0;  ///< FIB-scale IPv6 routes installed (0 for the main router)
+	unsigned routes4 = 0; ///< FIB-scale IPv4 routes installed (0: no IPv4 FIB-scale traffic here)
+	double install_seconds = 0, install_seconds4 = 0;
 };
 
 class Topology {
 public:
-	/// The main router, plus one router per entry of `scale_routes`.
+	/// The main router, one router per entry of `scale_routes` (the smallest and the largest
+	/// also get an IPv4 table), and the coherence router.
 	explicit Topology(const std::vector<unsigned>& scale_routes);
 
 	/// Installs the FIB-scale routes; slow for a million (ip -batch), so done once, up front.
@@ -39,13 +44,16 @@ public:
 
 	[[nodiscard]] const Netns& gen() const { return gen_; }
 	[[nodiscard]] const Netns& sink() const { return sink_; }
+	[[nodiscard]] const Netns& coherence() const { return coherence_; }
 	[[nodiscard]] const std::vector<Router>& routers() const { return routers_; }
 
 private:
-	void add_router(const std::string& role, unsigned routes);
+	void add_router(const std::string& role, unsigned routes, unsigned routes4);
+	void add_coherence_router();
 
 	Netns gen_{"gen"};
 	Netns sink_{"sink"};
+	Netns coherence_{"coherence"};
 	std::vector<Router> routers_; // [0] is the main router
 };
 

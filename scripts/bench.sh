@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds and runs the xdpfwd benchmark (bench/README.md): forwarding rates of every mode against
-# Linux forwarding and bare redirect ceilings, FIB scale, per-packet costs. Needs root.
+# Linux forwarding and bare redirect ceilings, fib mode's route cache, FIB scale, route change
+# latency, per-packet costs. Needs root.
 #
-#   sudo scripts/bench.sh            full run (several minutes), results in bench/results/
+#   sudo scripts/bench.sh            full run (about 11 minutes), results in bench/results/
 #   sudo scripts/bench.sh --smoke    quick check that frames go through (~30 s), results in
 #                                    build-bench/bench/smoke-results/ (never the committed ones)
 #
-# Any other option goes to the benchmark (--reps N, --seconds S, --routes LIST, --zipf S, --cpu N, ...;
+# Any other option goes to the benchmark (--reps N, --seconds S, --routes LIST, --zipf S,
+# --cache-entries N, --changes N, --cpu N, ...;
 # see build-bench/bench/xdpfwd_bench --help). Environment: BENCH_BUILD_DIR (default build-bench),
 # BENCH_JOBS (ninja -j, default: ninja's), BENCH_REVISION (recorded; default: the git commit).
 set -euo pipefail
@@ -27,7 +29,7 @@ while (($#)); do
 	--smoke) smoke=true; args+=("$1") ;;
 	--output-dir) output=$2; shift ;;
 	--output-dir=*) output=${1#*=} ;;
-	-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) args+=("$1") ;;
 	esac
 	shift

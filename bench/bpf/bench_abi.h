@@ -47,6 +47,25 @@ typedef __u32 bench_u32;
 #define BENCH_DEST_TABLE 1
 #define BENCH_DEST_SLOTS (1u << 16) /* a power of two: the slot is a masked random number */
 
+/*
+ * IPv4 FIB-scale destinations: hosts .16 to .239 of 192.0.2.0/24, 198.51.100.0/24 and
+ * 203.0.113.0/24, in that order (the links' own addresses and the broadcast addresses stay out).
+ * The router routes them with /32s and more-specifics (bench/routes.cpp); the rest of its IPv4
+ * table is filler from anywhere else, to which no traffic goes.
+ */
+#define BENCH_DEST4_PER_BLOCK 224
+#define BENCH_DEST4_FIRST_HOST 16
+#define BENCH_DEST4_COUNT (3 * BENCH_DEST4_PER_BLOCK)
+
+/* Destination i of the IPv4 FIB-scale traffic, host byte order. */
+BENCH_INLINE bench_u32 bench_dest4(bench_u32 i)
+{
+	const bench_u32 block = i / BENCH_DEST4_PER_BLOCK;
+	const bench_u32 host = BENCH_DEST4_FIRST_HOST + i % BENCH_DEST4_PER_BLOCK;
+
+	return (block == 0 ? 0xc0000200u : block == 1 ? 0xc6336400u : 0xcb007100u) | host;
+}
+
 /* A bijection on `bits`-bit values (bits < 32): odd multiplications and xor-shifts. */
 BENCH_INLINE bench_u32 bench_scramble(bench_u32 x, bench_u32 bits)
 {

@@ -30,14 +30,27 @@ struct {
 
 /* Chosen at run time through the mmap-ed .bss. */
 __u32 family;      /* BENCH_IPV4 or BENCH_IPV6 */
-__u32 route_count; /* IPv6: 0 keeps the template's destination, N picks one of routes 0..N-1 */
-__u32 table_base;  /* BENCH_DEST_TABLE: first slot of the current route count's block */
+__u32 route_count; /* 0 keeps the template's destination; N picks one of destinations 0..N-1:
+		      IPv6 the FIB-scale routes, IPv4 bench_dest4() */
+__u32 table_base;  /* BENCH_DEST_TABLE: first slot of the current table's block */
 
 static __always_inline __u16 fold_sum(__u32 sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)sum;
+}
+
+/* Which of destinations 0..route_count-1 this frame goes to. */
+static __always_inline __u32 pick_destination(void)
+{
+	if (dest_mode == BENCH_DEST_TABLE) { /* pruned by the verifier when uniform */
+		__u32 slot = table_base + (bpf_get_prandom_u32() & (BENCH_DEST_SLOTS - 1));
+		__u32 *entry = bpf_map_lookup_elem(&dest_table, &slot);
+
+		return entry ? *entry : 0;
+	}
+	return bpf_get_prandom_u32() % route_count;
 }
 
 /* Returns 0 when the frame is shorter than the template (not one of ours). */
@@ -56,6 +69,8 @@ static __always_inline int write_frame(struct xdp_md *ctx)
 #pragma unroll
 		for (int i = 0; i < BENCH_FRAME4_LEN / 8; i++)
 			word[i] = frame4[i];
+		if (route_count) /* before the checksum, which covers it */
+			*(__be32 *)(data + BENCH_ETH_LEN + 16) = bpf_htonl(bench_dest4(pick_destination()));
 #pragma unroll
 		for (int i = 0; i < 10; i++)
 			sum += ip[i];
@@ -73,16 +88,7 @@ static __always_inline int write_frame(struct xdp_md *ctx)
 		__u16 *dst = data + BENCH_IP6_DST_OFFSET + 4;
 		__u16 *check = data + BENCH_UDP6_CHECK_OFFSET;
 		__u32 sum = (__u16)~*check;
-		__u32 index;
-
-		if (dest_mode == BENCH_DEST_TABLE) { /* pruned by the verifier when uniform */
-			__u32 slot = table_base + (bpf_get_prandom_u32() & (BENCH_DEST_SLOTS - 1));
-			__u32 *entry = bpf_map_lookup_elem(&dest_table, &slot);
-
-			index = entry ? *entry : 0;
-		} else {
-			index = bpf_get_prandom_u32() % route_count;
-		}
+		__u32 index = pick_destination();
 
 		sum += (__u16)~dst[0];
 		sum += (__u16)~dst[1];
