@@ -137,24 +137,13 @@ cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, str
 
 /*
  * Keeps a successful lookup's answer. Whether a packet fits is decided per packet against the
- * route's MTU, which a second lookup with the largest length learns (FRAG_NEEDED returns it).
+ * route's MTU, which a successful lookup returns in mtu_result (kernel 5.12 and later).
  */
-static __always_inline void cache_remember(struct xdp_md *ctx, const struct packet *pkt, const int family,
-					   const struct cache_use *use, const struct bpf_fib_lookup *answer)
+static __always_inline void cache_remember(const struct cache_use *use, const struct bpf_fib_lookup *answer)
 {
-	struct xdpfwd_route_entry entry = {.generation = use->generation, .egress = answer->ifindex};
-	struct bpf_fib_lookup probe;
-	long rc;
+	struct xdpfwd_route_entry entry = {
+	    .generation = use->generation, .egress = answer->ifindex, .mtu = answer->mtu_result};
 
-	fill_lookup(&probe, pkt, ctx->ingress_ifindex, family);
-	probe.tot_len = 0xffff;
-	rc = bpf_fib_lookup(ctx, &probe, sizeof(probe), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
-	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		entry.mtu = probe.mtu_result;
-	else if (rc == BPF_FIB_LKUP_RET_SUCCESS)
-		entry.mtu = 0xffff;
-	else
-		return;
 	copy_mac(entry.dmac, answer->dmac);
 	copy_mac(entry.smac, answer->smac);
 	bpf_map_update_elem(&route_cache, &use->key, &entry, BPF_ANY);
@@ -200,7 +189,7 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, c
 	}
 
 	if (cache.on)
-		cache_remember(ctx, pkt, family, &cache, &fib);
+		cache_remember(&cache, &fib);
 	/* the fallback action is the port check: an egress not in tx_ports gets XDP_PASS */
 	action = bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
 	return forward_rewritten(pkt, family, action, fib.dmac, fib.smac);
