@@ -327,7 +327,8 @@ void add_attach(CLI::App& app, Action& action)
 	auto args = std::make_shared<AttachArgs>();
 	CLI::App* attach = app.add_subcommand("attach", "load a forwarder and leave it attached\n"
 	    "Loads the mode's program once and attaches it to every IF; it stays after xdpfwd exits.\n"
-	    "Either every interface is attached or none is.");
+	    "A failure takes back what this command attached. After a kill, either nothing is attached or\n"
+	    "running the same command again finishes the job: it continues the forwarder it finds.");
 	attach->footer("example: xdpfwd -n router attach fib uno dos --lookup direct");
 	add_attach_flags(*attach, args->flags);
 	attach->add_flag("--replace", args->replace,
