@@ -100,6 +100,18 @@ count_cases() {
 	' "$1"
 }
 
+# Every failed doctest assertion in a meson test log ($1): the test, its case and the check, at
+# most 6 lines each (meson --print-errorlogs shows only a log's last 100 lines, which can miss it).
+failed_checks() {
+	awk '
+		{ gsub(/\033\[[0-9;]*m/, "") }
+		/^test:/ { name = $2 }
+		/^TEST CASE:/ { test_case = $0 }
+		/: (FATAL )?ERROR: / { left = 6; print "  " name ": " test_case }
+		left > 0 { print "    " substr($0, 1, 300); left-- }
+	' "$1"
+}
+
 # Runs "$@", shows its output and keeps its last line in $last.
 last=
 show() {
@@ -117,6 +129,10 @@ echo
 echo "== doctest test cases per test binary"
 show count_cases "$log" "$meson_status"
 read -r passed _ failed _ skipped _ <<<"$last"
+if ((failed)); then
+	echo "== failed checks"
+	failed_checks "$log"
+fi
 
 # ---- the sanitizer slot ----------------------------------------------------------------------
 sanitizers() {
@@ -156,6 +172,10 @@ sanitizers() {
 	echo "== doctest test cases per test binary, ASan+UBSan build"
 	show count_cases "$asan_log" "$asan_status"
 	read -r p _ f _ s _ <<<"$last"
+	if ((f)); then
+		echo "== failed checks, ASan+UBSan build"
+		failed_checks "$asan_log"
+	fi
 	echo "sanitizers: ASan+UBSan build, $p passed, $f failed (${#sanitizer_tests[@]} test binaries, $((SECONDS - start)) s)"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 
