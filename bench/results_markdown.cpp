@@ -114,7 +114,7 @@ std::string to_markdown(const Results& r)
 
 	md << "## Forwarding rate\n\n";
 	md << "Cached rows: a separate fib forwarder whose route cache (" << r.cache_entries
-	   << " entries) a KeeperThread in the router's namespace keeps on for the whole run; the uncached rows' "
+	   << " slots per CPU) a KeeperThread in the router's namespace keeps on for the whole run; the uncached rows' "
 	      "forwarders have no keeper. Hits = cache_hit / (cache_hit + cache_miss + cache_stale) over the runs.\n\n";
 	md << "| Configuration | Family | Mpps (median) | Range | Loss | x kernel | x ceiling | x map | x uncached | Cache hits |\n";
 	md << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
@@ -133,7 +133,7 @@ std::string to_markdown(const Results& r)
 	}
 
 	md << "\n## FIB scale (xdpfwd fib, full lookup, destinations among the installed routes)\n\n";
-	md << "Uncached and cached (" << r.cache_entries << "-entry route cache, a keeper started after the routes were "
+	md << "Uncached and cached (" << r.cache_entries << "-slot route cache, a keeper started after the routes were "
 	   << "installed) forwarders on the same routers. Uniform: every frame goes to a uniformly random destination, "
 	      "the worst case (no locality). "
 	   << describe_distribution(r, "zipf") << ": the k-th most popular destination gets a share proportional to 1/k^"
@@ -189,7 +189,7 @@ std::string to_markdown(const Results& r)
 	if (!r.coherence.empty()) {
 		md << "\n## Coherence: route change to the first packet on the new route\n\n";
 		md << "Under load (the generator's live frames through a cached fib forwarder, full lookup, "
-		   << r.cache_entries << "-entry cache, kept by a KeeperThread), the route of the frames' destination is "
+		   << r.cache_entries << "-slot cache, kept by a KeeperThread), the route of the frames' destination is "
 		      "replaced, alternately via one of two egress ports, with RTM_NEWROUTE (NLM_F_REPLACE | NLM_F_ACK) over "
 		      "rtnetlink, 5-15 ms apart. Latency = the first frame on the new port (bpf_ktime_get_ns in the sink's "
 		      "XDP program) - the moment the ack reached user space (CLOCK_MONOTONIC). The kernel changes its FIB and "

@@ -37,17 +37,21 @@ const volatile bool direct_lookup = false;
 struct ifindex_devmap tx_ports SEC(".maps");
 
 /*
- * The route cache: a successful lookup's answer per (ingress, family, destination). The key holds
- * everything a lookup reads while user space's keeper keeps the cache on: it turns the cache off
- * for policy rules, multipath and source- or TOS-specific routes, which read more (see
- * xdpfwd/detail/cache_safety.hpp), and bumps the generation on every routing change.
+ * The route cache: a successful lookup's answer per (ingress, family, destination), in a
+ * direct-mapped table per CPU (xdpfwd/abi.h). The key holds everything a lookup reads while user
+ * space's keeper keeps the cache on: it turns the cache off for policy rules, multipath and
+ * source- or TOS-specific routes, which read more (see xdpfwd/detail/cache_safety.hpp), and bumps
+ * the generation on every routing change.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536); /* user space sizes it before load */
-	__type(key, struct xdpfwd_route_key);
-	__type(value, struct xdpfwd_route_entry);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 65536); /* user space sizes it before load: a power of two */
+	__type(key, __u32);
+	__type(value, struct xdpfwd_route_slot);
 } route_cache SEC(".maps");
+
+/* route_cache's size - 1, set with it */
+const volatile __u32 route_cache_mask = 65535;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -61,7 +65,7 @@ struct {
 struct cache_use {
 	bool on;
 	__u64 generation;
-	struct xdpfwd_route_key key;
+	struct xdpfwd_route_slot *slot; /* this CPU's slot for the packet's key */
 };
 
 static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt,
@@ -96,17 +100,48 @@ static __always_inline __u32 l3_length(const struct packet *pkt, const int famil
 	return bpf_ntohs(pkt->ip6->payload_len) + sizeof(struct ipv6hdr);
 }
 
+/* Multiplicative hashing (Knuth): every word of the key moves the slot number's high bits. */
+#define HASH_MULTIPLIER 0x9E3779B1u
+
+static __always_inline __u32 slot_number(__u32 ingress, const struct packet *pkt, const int family)
+{
+	__u32 hash = ingress * HASH_MULTIPLIER;
+
+	if (family == AF_INET) {
+		hash = (hash ^ pkt->ip4->daddr) * HASH_MULTIPLIER;
+	} else {
+		const __u32 *dst = pkt->ip6->daddr.in6_u.u6_addr32;
+
+		hash = (hash ^ dst[0]) * HASH_MULTIPLIER;
+		hash = (hash ^ dst[1]) * HASH_MULTIPLIER;
+		hash = (hash ^ dst[2]) * HASH_MULTIPLIER;
+		hash = (hash ^ dst[3]) * HASH_MULTIPLIER;
+	}
+	return (hash ^ (hash >> 16)) & route_cache_mask;
+}
+
+static __always_inline bool slot_holds(const struct xdpfwd_route_slot *slot, __u32 ingress,
+				       const struct packet *pkt, const int family)
+{
+	if (slot->ingress != ingress || slot->family != family)
+		return false;
+	if (family == AF_INET)
+		return slot->dst[0] == pkt->ip4->daddr;
+	return slot->dst[0] == pkt->ip6->daddr.in6_u.u6_addr32[0] && slot->dst[1] == pkt->ip6->daddr.in6_u.u6_addr32[1] &&
+	       slot->dst[2] == pkt->ip6->daddr.in6_u.u6_addr32[2] && slot->dst[3] == pkt->ip6->daddr.in6_u.u6_addr32[3];
+}
+
 /*
  * The cache's answer for this packet, or NULL (then use->on says whether to remember the
  * lookup's). Without a live lease (no keeper, or one that stopped renewing it) the cache is not
  * read at all: fib mode then works exactly as without one.
  */
-static __always_inline const struct xdpfwd_route_entry *
+static __always_inline const struct xdpfwd_route_slot *
 cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, struct cache_use *use)
 {
-	const struct xdpfwd_route_entry *entry;
 	struct xdpfwd_cache_control *control;
-	__u32 zero = 0;
+	__u32 ingress = ctx->ingress_ifindex;
+	__u32 zero = 0, slot;
 	__u64 until;
 
 	use->on = false;
@@ -116,42 +151,54 @@ cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, str
 	until = *(volatile __u64 *)&control->valid_until_ns;
 	if (!until || until < bpf_ktime_get_coarse_ns())
 		return 0;
+	slot = slot_number(ingress, pkt, family);
+	use->slot = bpf_map_lookup_elem(&route_cache, &slot);
+	if (!use->slot)
+		return 0;
 	use->on = true;
 	/* read before the lookup: an entry made from a lookup that a change overtook is then stale */
 	use->generation = *(volatile __u64 *)&control->generation;
-	__builtin_memset(&use->key, 0, sizeof(use->key));
-	use->key.ingress = ctx->ingress_ifindex;
-	use->key.family = family;
-	if (family == AF_INET)
-		use->key.dst[0] = pkt->ip4->daddr;
-	else
-		__builtin_memcpy(use->key.dst, &pkt->ip6->daddr, sizeof(use->key.dst));
 
-	entry = bpf_map_lookup_elem(&route_cache, &use->key);
-	if (entry && entry->generation == use->generation && l3_length(pkt, family) <= entry->mtu)
-		return entry;
-	count_reason(ctx, entry && entry->generation != use->generation ? XDPFWD_REASON_CACHE_STALE
-									: XDPFWD_REASON_CACHE_MISS);
+	if (slot_holds(use->slot, ingress, pkt, family)) {
+		if (use->slot->generation == use->generation && l3_length(pkt, family) <= use->slot->mtu)
+			return use->slot;
+		if (use->slot->generation != use->generation) {
+			count_reason(ctx, XDPFWD_REASON_CACHE_STALE);
+			return 0;
+		}
+	}
+	count_reason(ctx, XDPFWD_REASON_CACHE_MISS);
 	return 0;
 }
 
 /*
- * Keeps a successful lookup's answer. Whether a packet fits is decided per packet against the
- * route's MTU, which a successful lookup returns in mtu_result (kernel 5.12 and later).
+ * Keeps a successful lookup's answer in this CPU's slot, over whatever was there. Whether a
+ * packet fits is decided per packet against the route's MTU, which a successful lookup returns
+ * in mtu_result (kernel 5.12 and later).
  */
-static __always_inline void cache_remember(const struct cache_use *use, const struct bpf_fib_lookup *answer)
+static __always_inline void cache_remember(const struct cache_use *use, const struct bpf_fib_lookup *answer,
+					   __u32 ingress, const struct packet *pkt, const int family)
 {
-	struct xdpfwd_route_entry entry = {
-	    .generation = use->generation, .egress = answer->ifindex, .mtu = answer->mtu_result};
+	struct xdpfwd_route_slot *slot = use->slot;
 
-	copy_mac(entry.dmac, answer->dmac);
-	copy_mac(entry.smac, answer->smac);
-	bpf_map_update_elem(&route_cache, &use->key, &entry, BPF_ANY);
+	slot->generation = use->generation;
+	slot->ingress = ingress;
+	slot->family = family;
+	if (family == AF_INET) {
+		slot->dst[0] = pkt->ip4->daddr;
+		slot->dst[1] = slot->dst[2] = slot->dst[3] = 0;
+	} else {
+		__builtin_memcpy(slot->dst, &pkt->ip6->daddr, sizeof(slot->dst));
+	}
+	slot->egress = answer->ifindex;
+	slot->mtu = answer->mtu_result;
+	copy_mac(slot->dmac, answer->dmac);
+	copy_mac(slot->smac, answer->smac);
 }
 
 static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
 {
-	const struct xdpfwd_route_entry *cached;
+	const struct xdpfwd_route_slot *cached;
 	struct cache_use cache;
 	struct bpf_fib_lookup fib;
 	int action = forwarding_gate(pkt, family);
@@ -189,7 +236,7 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, c
 	}
 
 	if (cache.on)
-		cache_remember(&cache, &fib);
+		cache_remember(&cache, &fib, ctx->ingress_ifindex, pkt, family);
 	/* the fallback action is the port check: an egress not in tx_ports gets XDP_PASS */
 	action = bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
 	return forward_rewritten(pkt, family, action, fib.dmac, fib.smac);

@@ -175,8 +175,10 @@ TEST_CASE("a cached fib program answers as the FIB does, through random tables a
 	Random r(seed);
 	Lab lab;
 	FibForwarder cached;
+	FibForwarder crowded(FibLookup::full, 4); // 4 slots per CPU: destinations keep taking each other's slot
 	FibForwarder plain;
 	lab.enable_egress(cached);
+	lab.enable_egress(crowded);
 	lab.enable_egress(plain);
 	// covering routes, so that most destinations resolve; random ones on top of them
 	must(lab.router.ip("route replace 203.0.113.0/24 via " + Lab::gateway4(1)));
@@ -186,8 +188,11 @@ TEST_CASE("a cached fib program answers as the FIB does, through random tables a
 
 	const auto scope = lab.router.enter();
 	RouteCacheKeeper keeper(cached);
+	RouteCacheKeeper crowded_keeper(crowded);
 	keeper.process();
+	crowded_keeper.process();
 	REQUIRE(keeper.stats().cache_on);
+	REQUIRE(crowded_keeper.stats().cache_on);
 
 	unsigned compared = 0;
 	unsigned cache_off_batches = 0;
@@ -195,17 +200,21 @@ TEST_CASE("a cached fib program answers as the FIB does, through random tables a
 	bool multipath = false;
 	for (int batch = 0; batch < 40; ++batch) {
 		CAPTURE(batch);
+		std::vector<std::pair<Bytes, RunResult>> frames;
 		for (int i = 0; i < 150; ++i) {
 			const Bytes frame = random_frame(r, r.chance(0.5));
-			const RunResult want = run(plain.program(), frame, lab.p0);
-			// twice: the first run may fill the cache, the second must answer from it alike
-			for (int again = 0; again < 2; ++again) {
-				const RunResult got = run(cached.program(), frame, lab.p0);
-				CHECK(got.action == want.action);
-				CHECK(got.frame == want.frame);
-				++compared;
-			}
+			frames.emplace_back(frame, run(plain.program(), frame, lab.p0));
 		}
+		// twice over: the first pass may fill the caches, the second must answer from them alike,
+		// where the crowded one has mostly had the slot taken over by another destination since
+		for (int pass = 0; pass < 2; ++pass)
+			for (const auto& [frame, want] : frames)
+				for (const FibForwarder* fib : {&cached, &crowded}) {
+					const RunResult got = run(fib->program(), frame, lab.p0);
+					CHECK(got.action == want.action);
+					CHECK(got.frame == want.frame);
+					compared += fib == &cached;
+				}
 		if (!keeper.stats().cache_on)
 			++cache_off_batches;
 
@@ -248,6 +257,7 @@ TEST_CASE("a cached fib program answers as the FIB does, through random tables a
 			break;
 		}
 		settle(keeper);
+		settle(crowded_keeper);
 		// the keeper turns the cache off exactly while its key would be incomplete
 		CHECK(keeper.stats().cache_on == (!rule && !multipath));
 	}
@@ -260,6 +270,12 @@ TEST_CASE("a cached fib program answers as the FIB does, through random tables a
 	// the comparison meant something: the cache answered, and refused entries from before changes
 	CHECK(stats[Reason::cache_hit].packets > compared / 5);
 	CHECK(stats[Reason::cache_stale].packets > 0);
+	// and the crowded cache answered too, between its many misses (every one a slot taken over)
+	const StatsSnapshot crowded_stats = crowded.stats().snapshot();
+	MESSAGE("4-slot cache: hits " << crowded_stats[Reason::cache_hit].packets << ", misses "
+				      << crowded_stats[Reason::cache_miss].packets);
+	CHECK(crowded_stats[Reason::cache_hit].packets > 0);
+	CHECK(crowded_stats[Reason::cache_miss].packets > stats[Reason::cache_miss].packets + compared / 4);
 	CHECK(plain.stats().snapshot()[Reason::cache_hit].packets == 0); // no keeper: no cache
 }
 

@@ -257,7 +257,7 @@ TEST_CASE("run fib: forwards, serves /metrics to the host, follows interfaces th
 		const std::string started = lines_of(run.log()).front();
 		CHECK_MESSAGE(contains(started, "started: xdpfwd_fib (id "), started);
 		CHECK_MESSAGE(contains(started, ") on uno (ifindex " + std::to_string(ifindex_in(s.router(), "uno")) + ", native), dos"), started);
-		CHECK_MESSAGE(contains(started, "lookup full; route cache on (65536 entries)"), started);
+		CHECK_MESSAGE(contains(started, "lookup full; route cache on (65536 slots per CPU)"), started);
 		const std::string program_id = first_id(started);
 		const Result status = ok(s.in_router() + "status");
 		CHECK_MESSAGE(contains(status.out, "xdpfwd_fib id " + program_id), status);

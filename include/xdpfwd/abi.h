@@ -80,25 +80,26 @@ XDPFWD_ABI_ASSERT(XDPFWD_REASON_COUNT <= XDPFWD_REASON_SLOTS, "reason_stats has 
 /*
  * Fib mode's route cache (xdpfwd/route_cache.hpp): what a successful FIB lookup answered, per
  * ingress port and destination, for as long as user space's keeper holds the lease in
- * cache_control and the entry's generation is the current one.
+ * cache_control and the slot's generation is the current one. A direct-mapped table per CPU:
+ * (ingress, family, destination) hashes to one slot, and a newer answer takes the slot over. Per
+ * CPU, so a program only ever reads slots that no other CPU writes (no torn entries, no locks);
+ * direct-mapped, so a hit is an array access and one compare, not a hash map walk.
  */
-struct xdpfwd_route_key {
-	xdpfwd_u32 ingress; /* the ifindex the packet arrived on */
-	xdpfwd_u32 family;  /* AF_INET or AF_INET6 */
-	xdpfwd_u32 dst[4];  /* the destination as in the packet; IPv4 in dst[0], the rest zero */
-};
-XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_route_key) == 24, "struct xdpfwd_route_key has no padding");
-
-struct xdpfwd_route_entry {
-	xdpfwd_u64 generation; /* cache_control's generation when the lookup began */
-	xdpfwd_u32 egress;     /* the egress ifindex */
-	xdpfwd_u32 mtu;        /* the route's MTU: longer packets take the lookup (FRAG_NEEDED) */
-	xdpfwd_u8 dmac[6];
+struct xdpfwd_route_slot {
+	xdpfwd_u64 generation; /* cache_control's generation when the lookup began (0: never used) */
+	xdpfwd_u32 ingress;    /* the key: the ifindex the packet arrived on, */
+	xdpfwd_u32 family;     /* AF_INET or AF_INET6, */
+	xdpfwd_u32 dst[4];     /* and the destination as in the packet (IPv4 in dst[0], the rest 0) */
+	xdpfwd_u32 egress;     /* the answer: the egress ifindex, */
+	xdpfwd_u32 mtu;        /* the route's MTU (longer packets take the lookup: FRAG_NEEDED), */
+	xdpfwd_u8 dmac[6];     /* and the MACs */
 	xdpfwd_u8 smac[6];
+	xdpfwd_u32 reserved;
 };
-XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_route_entry, dmac) % 2 == 0 &&
-			  offsetof(struct xdpfwd_route_entry, smac) % 2 == 0,
-		  "struct xdpfwd_route_entry: MACs at even offsets");
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_route_slot) == 56, "struct xdpfwd_route_slot has no padding");
+XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_route_slot, dmac) % 2 == 0 &&
+			  offsetof(struct xdpfwd_route_slot, smac) % 2 == 0,
+		  "struct xdpfwd_route_slot: MACs at even offsets");
 
 /* Why a live keeper keeps the cache off (xdpfwd_cache_control.off_reason). */
 enum xdpfwd_cache_off {
@@ -135,7 +136,7 @@ struct xdpfwd_cache_control {
 #define XDPFWD_MAP_TX_PORTS "tx_ports"         /* fib: the egress ports, keyed by egress ifindex */
 #define XDPFWD_MAP_ROUTE_EGRESS "route_egress" /* map: the egress port, keyed by ingress ifindex */
 #define XDPFWD_MAP_PORT_MACS "port_macs"       /* map: struct xdpfwd_macs, keyed by ingress ifindex */
-#define XDPFWD_MAP_ROUTE_CACHE "route_cache"   /* fib: struct xdpfwd_route_entry by xdpfwd_route_key */
+#define XDPFWD_MAP_ROUTE_CACHE "route_cache"   /* fib: per CPU, struct xdpfwd_route_slot by slot number */
 #define XDPFWD_MAP_CACHE_CONTROL "cache_control" /* fib: struct xdpfwd_cache_control, one element */
 
 /* the kernel keeps BPF_OBJ_NAME_LEN (16) bytes of a name: a longer one would never be found */

@@ -151,6 +151,30 @@ public:
 		return total;
 	}
 
+	/// Calls fn(key, values) for every key, values pointing at one Value per possible CPU;
+	/// `chunk` keys per syscall (BPF_MAP_LOOKUP_BATCH), so a large array is read in few calls.
+	template <class Fn>
+	void for_each(Fn&& fn, std::uint32_t chunk = 4096) const
+	{
+		std::vector<Key> keys(chunk);
+		std::vector<Value> values(std::size_t{chunk} * cpus_);
+		bpf_map_batch_opts opts{};
+		opts.sz = sizeof(opts);
+		Key token{};
+		for (bool first = true;; first = false) {
+			std::uint32_t count = chunk;
+			const int rc = bpf_map_lookup_batch(fd_.get(), first ? nullptr : &token, &token, keys.data(),
+							    values.data(), &count, &opts);
+			if (rc < 0 && rc != -ENOENT)
+				check(rc, [&] { return "read map " + name_ + " in batches"; });
+			for (std::uint32_t i = 0; i < count; ++i)
+				fn(keys[i], &values[std::size_t{i} * cpus_]);
+			if (rc == -ENOENT || count == 0)
+				return;
+		}
+	}
+
+	[[nodiscard]] std::size_t cpus() const noexcept { return cpus_; }
 	[[nodiscard]] int fd() const noexcept { return fd_.get(); }
 	[[nodiscard]] const std::string& name() const noexcept { return name_; }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -27,13 +28,16 @@ enum class FibLookup { full, direct };
 /// (another program attached), ENOLINK (a veth port whose peer has no XDP program).
 class FibForwarder : public Forwarder {
 public:
-	/// `route_cache_entries` sizes the route cache (an LRU: the least recently used entry makes
-	/// room); the cache is used only while a RouteCacheKeeper runs (route_cache.hpp).
+	/// `route_cache_entries` sizes the route cache: slots per CPU, rounded up to a power of two
+	/// (at most 2^24; each takes 56 bytes on every possible CPU). A destination has one slot,
+	/// shared with those that hash to the same one: the newest answer holds it; the cache is used only while a RouteCacheKeeper runs (route_cache.hpp).
 	explicit FibForwarder(FibLookup lookup = FibLookup::full, std::uint32_t route_cache_entries = 65536)
 	    : FibForwarder(load_skeleton<xdpfwd_fib>(XDPFWD_PROG_FIB, [&](xdpfwd_fib& skel) {
 		      skel.rodata->direct_lookup = lookup == FibLookup::direct;
-		      check(bpf_map__set_max_entries(skel.maps.route_cache, std::max<std::uint32_t>(route_cache_entries, 1)),
+		      const std::uint32_t slots = route_cache_slots(route_cache_entries);
+		      check(bpf_map__set_max_entries(skel.maps.route_cache, slots),
 			    [] { return std::string("size the route cache"); });
+		      skel.rodata->route_cache_mask = slots - 1;
 	      }))
 	{
 	}
@@ -96,11 +100,23 @@ public:
 		return result;
 	}
 
-	/// Entries in the route cache now, stale ones included (one syscall per entry: for metrics,
-	/// not for a hot loop).
+	/// Slots in use in the route cache now, on all CPUs together, stale ones included (reads the
+	/// whole table, in batches: for metrics, not for a hot loop).
 	[[nodiscard]] std::uint64_t route_cache_entries() const
 	{
-		return program().map<xdpfwd_route_key, xdpfwd_route_entry>(XDPFWD_MAP_ROUTE_CACHE).keys().size();
+		const auto cache = program().per_cpu_map<std::uint32_t, xdpfwd_route_slot>(XDPFWD_MAP_ROUTE_CACHE);
+		std::uint64_t used = 0;
+		cache.for_each([&](std::uint32_t, const xdpfwd_route_slot* per_cpu) {
+			for (std::size_t cpu = 0; cpu < cache.cpus(); ++cpu)
+				used += per_cpu[cpu].ingress != 0;
+		});
+		return used;
+	}
+
+	/// The route cache's slots per CPU for a requested size: a power of two, 1 to 2^24.
+	static std::uint32_t route_cache_slots(std::uint32_t entries)
+	{
+		return std::bit_ceil(std::clamp<std::uint32_t>(entries, 1, 1u << 24));
 	}
 
 	[[nodiscard]] FibLookup lookup() const

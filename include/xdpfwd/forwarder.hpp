@@ -18,10 +18,21 @@ struct Adopt {
 	static F program(Program program) { return F(std::move(program)); }
 };
 
+/// Whether the loaded map `fd` can stand in for the skeleton's `map`.
+inline bool same_layout(const bpf_map* map, int fd)
+{
+	bpf_map_info info{};
+	std::uint32_t length = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0)
+		return false;
+	return info.type == static_cast<std::uint32_t>(bpf_map__type(map)) && info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map);
+}
+
 /// Loads a fresh `Skeleton` whose maps are `running`'s own (ports, routes, route cache,
 /// counters), so what it knows and counted carries over; `configure` gives the read-only data
-/// (settings), which is never shared. A map `running` lacks starts empty. Throws Error, e.g.
-/// when a map's layout changed between the versions.
+/// (settings), which is never shared. A map `running` lacks, or whose layout a new version
+/// changed, starts empty. Throws Error.
 template <class Skeleton, class Configure>
 Program load_sharing_maps(std::string_view what, const Program& running, Configure&& configure)
 {
@@ -31,8 +42,8 @@ Program load_sharing_maps(std::string_view what, const Program& running, Configu
 		bpf_object__for_each_map(map, skel.obj)
 		{
 			const char* name = bpf_map__name(map);
-			if (bpf_map__is_internal(map) || !running.has_map(name))
-				continue;
+			if (bpf_map__is_internal(map) || !running.has_map(name) || !same_layout(map, running.raw_map(name)))
+				continue; // new, or changed by a new version: starts empty
 			check(bpf_map__reuse_fd(map, running.raw_map(name)), [&] {
 				return "share map " + std::string(name) + " of " + running.name() + " (id " +
 				       std::to_string(running.id()) + ")";

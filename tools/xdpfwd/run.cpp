@@ -130,7 +130,7 @@ public:
 			} else {
 				keeper_.emplace(*fib); // here, in the ports' namespace
 				cache_state_ = keeper_->stats();
-				cache = "; route cache " + cache_text(cache_state_) + " (" + std::to_string(args.cache_entries) + " entries)";
+				cache = "; route cache " + cache_text(cache_state_) + " (" + std::to_string(FibForwarder::route_cache_slots(args.cache_entries)) + " slots per CPU)";
 			}
 		}
 		last_summary_ = summary_now();
@@ -335,7 +335,7 @@ void add_run_command(CLI::App& app, Action& action)
 	add_lookup_option(*fib, args->lookup);
 	CLI::Option* no_cache =
 	    fib->add_flag("--no-cache", args->no_cache, "no route cache: bpf_fib_lookup for every packet, as `attach fib`");
-	fib->add_option("--cache-entries", args->cache_entries, "route cache size (LRU; default 65536)")
+	fib->add_option("--cache-entries", args->cache_entries, "route cache slots per CPU (default 65536, rounded up to a power of two)")
 	    ->check(CLI::Range(1, 1 << 24))
 	    ->option_text("N")
 	    ->excludes(no_cache);
