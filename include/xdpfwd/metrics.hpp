@@ -119,7 +119,7 @@ inline std::string metrics_text(const std::vector<ProgramMetrics>& programs, con
 			out.sample({{"program", p.program}, {"program_id", id_of(p)}, {"reason", std::string(to_string(static_cast<Reason>(i)))}},
 				   p.stats.reasons[i].packets);
 
-	out.family("xdpfwd_route_cache_entries", "gauge", "Entries in a fib program's route cache, stale ones included.");
+	out.family("xdpfwd_route_cache_entries", "gauge", "Slots in use in a fib program's route cache, on all CPUs together, stale ones included.");
 	for (const auto& p : programs)
 		if (p.cache_entries)
 			out.sample({{"program", p.program}, {"program_id", id_of(p)}}, *p.cache_entries);
