@@ -27,7 +27,7 @@
 #include <xdpfwd/detail/rtnetlink.hpp>
 
 #include "bench_abi.h"
-#include "pinned.hpp"
+#include "support/pinned.hpp"
 #include "stop.hpp"
 #include "support/prog_run.hpp"
 
@@ -106,7 +106,7 @@ public:
 	{
 		thread_ = std::thread([&o, &topo, &generator, &frame, this] {
 			try {
-				const Pinned pinned(o.cpu);
+				const t::Pinned pinned(o.cpu);
 				const auto scope = topo.gen().enter();
 				const unsigned ingress = xdpfwd::ifindex_of("gc");
 				std::uint32_t repeat = 200000; // the first run sizes the others
@@ -180,7 +180,7 @@ CoherenceResult measure_coherence(const Options& o, const Topology& topo, Progra
 	// the control plane (this thread, the keeper it starts) off the generator's CPU, as a router
 	// would keep it off its forwarding CPUs: there it could only run between the generator's
 	// batches, and no frame would flow meanwhile
-	const Pinned control(o.cpu, Pin::away_from);
+	const t::Pinned control(o.cpu, t::Pin::away_from);
 	RouteSwitch route(topo.coherence(), family);
 	route.to(0); // before the keeper starts: it dumps the table once and sees every change after
 	CachedFib fib(topo.coherence(), xdpfwd::FibLookup::full, p.cache_entries, {"rout", "rout2"});

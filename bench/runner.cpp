@@ -13,7 +13,7 @@
 
 #include "bench_abi.h"
 #include "coherence.hpp"
-#include "pinned.hpp"
+#include "support/pinned.hpp"
 #include "programs.hpp"
 #include "stop.hpp"
 #include "support/prog_run.hpp"
@@ -195,7 +195,7 @@ public:
 	/// Round-robin: every configuration once per repetition, in the same order.
 	void run()
 	{
-		const Pinned pinned(o_.cpu);
+		const t::Pinned pinned(o_.cpu);
 		for (int rep = 0; rep < o_.reps; ++rep) {
 			std::fprintf(stderr, "bench: repetition %d/%d\n", rep + 1, o_.reps);
 			for (TrafficConfig& c : traffic_) {

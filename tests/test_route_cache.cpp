@@ -19,6 +19,7 @@
 
 #include "support/netns.hpp"
 #include "support/packet.hpp"
+#include "support/pinned.hpp"
 #include "support/prog_run.hpp"
 
 using namespace xdpfwd;
@@ -279,6 +280,48 @@ TEST_CASE("a cached fib program answers as the FIB does, through random tables a
 	CHECK(plain.stats().snapshot()[Reason::cache_hit].packets == 0); // no keeper: no cache
 }
 
+TEST_CASE("a set holds two destinations and gives up the least recently used one")
+{
+	Lab lab;
+	FibForwarder tiny(FibLookup::full, 2); // one set of two slots: every destination shares it
+	const Pinned pinned(::sched_getcpu()); // one CPU's cache (BPF_PROG_RUN runs where the caller does)
+	lab.enable_egress(tiny);
+	must(lab.router.ip("route replace 203.0.113.0/24 via " + Lab::gateway4(1)));
+	const auto scope = lab.router.enter();
+	RouteCacheKeeper keeper(tiny);
+	keeper.process();
+	REQUIRE(keeper.stats().cache_on);
+
+	const auto frame_to = [](const char* dst) {
+		Ipv4Header h;
+		h.dst = dst;
+		return ethernet(router_mac, host_mac, ethertype_ipv4, ipv4(h, udp(1000, 2000, 18)));
+	};
+	const Bytes a = frame_to("203.0.113.10"), b = frame_to("203.0.113.20"), c = frame_to("203.0.113.30");
+	std::uint64_t hits = 0, misses = 0;
+	const auto send = [&](const Bytes& frame) {
+		const RunResult got = run(tiny.program(), frame, lab.p0);
+		CHECK(got.action == XdpAction::redirect);
+		const StatsSnapshot stats = tiny.stats().snapshot();
+		const bool hit = stats[Reason::cache_hit].packets > hits;
+		hits = stats[Reason::cache_hit].packets;
+		misses = stats[Reason::cache_miss].packets;
+		return hit;
+	};
+	CHECK_FALSE(send(a));
+	CHECK_FALSE(send(b));
+	for (int i = 0; i < 10; ++i) { // two destinations in one set both stay
+		CHECK(send(a));
+		CHECK(send(b));
+	}
+	CHECK(send(a));       // a is now the more recent,
+	CHECK_FALSE(send(c)); // so c takes b's slot
+	CHECK(send(a));
+	CHECK(send(c));
+	CHECK_FALSE(send(b));
+	CHECK(misses == 4);
+}
+
 TEST_CASE("the keeper turns the cache off for rules and multipath, and on again when they go")
 {
 	Lab lab;
@@ -329,6 +372,8 @@ TEST_CASE("a killed keeper's lease runs out: the program then follows route chan
 	header.dst = "203.0.113.9";
 	const Bytes frame = ethernet(router_mac, host_mac, ethertype_ipv4, ipv4(header, udp(1, 2, 32)));
 	const auto scope = lab.router.enter();
+	// every run on one CPU: on another, this CPU's cache slot would be empty and the lookup made
+	const Pinned pinned(::sched_getcpu());
 
 	// the keeper runs in a child, which the test kills without warning
 	int ready[2];

@@ -80,10 +80,11 @@ XDPFWD_ABI_ASSERT(XDPFWD_REASON_COUNT <= XDPFWD_REASON_SLOTS, "reason_stats has 
 /*
  * Fib mode's route cache (xdpfwd/route_cache.hpp): what a successful FIB lookup answered, per
  * ingress port and destination, for as long as user space's keeper holds the lease in
- * cache_control and the slot's generation is the current one. A direct-mapped table per CPU:
- * (ingress, family, destination) hashes to one slot, and a newer answer takes the slot over. Per
- * CPU, so a program only ever reads slots that no other CPU writes (no torn entries, no locks);
- * direct-mapped, so a hit is an array access and one compare, not a hash map walk.
+ * cache_control and the slot's generation is the current one. A two-way set-associative table
+ * per CPU: (ingress, family, destination) hashes to a set of two slots (2s, 2s+1), the more
+ * recently used answer in the first; a new answer replaces the other. Per CPU, so a program only
+ * ever reads slots that no other CPU writes (no torn entries, no locks); an array, so a hit is
+ * one or two array accesses and compares, not a hash map walk.
  */
 struct xdpfwd_route_slot {
 	xdpfwd_u64 generation; /* cache_control's generation when the lookup began (0: never used) */

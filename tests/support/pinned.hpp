@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// Pinning the calling thread to one CPU (the generator's: everything a frame goes through then
-// runs there), or keeping it off that CPU (the control plane of the coherence benchmark: there
-// it would take turns with the generator, and stop the traffic while it runs).
+// Pinning the calling thread to one CPU (the benchmark's generator: everything a frame goes
+// through then runs there; a test whose BPF_PROG_RUN calls must all see one CPU's per-CPU route
+// cache), or keeping it off that CPU (the control plane of the coherence benchmark: there it
+// would take turns with the generator, and stop the traffic while it runs).
 #pragma once
 
 #include <sched.h>
@@ -12,7 +13,7 @@
 
 #include <xdpfwd/error.hpp>
 
-namespace bench {
+namespace xdpfwd::test {
 
 enum class Pin { to, away_from };
 
@@ -44,4 +45,4 @@ public:
 	}
 };
 
-} // namespace bench
+} // namespace xdpfwd::test
