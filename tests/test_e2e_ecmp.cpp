@@ -196,7 +196,9 @@ std::map<std::uint16_t, std::string> check_spread(const Arrivals& arrivals, cons
 	std::map<std::uint16_t, std::string> path;
 	int at_a = 0;
 	CHECK(arrivals.size() == flows);
-	for (const auto& [port, hosts] : arrivals) {
+	for (const auto& arrival : arrivals) {
+		const std::uint16_t port = arrival.first; // no structured binding: clang 14 cannot INFO it
+		const auto& hosts = arrival.second;
 		INFO("flow from port " << port);
 		CHECK(hosts.size() == 1); // a flow keeps its path
 		const auto& [host, count] = *hosts.begin();

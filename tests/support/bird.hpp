@@ -59,7 +59,7 @@ public:
 	~Bird() { stop(); }
 
 	/// What `birdc COMMAND` printed (the control socket is a file: no namespace needed).
-	[[nodiscard]] std::string birdc(const std::string& command) const
+	std::string birdc(const std::string& command) const
 	{
 		int status = 0;
 		std::string text = output("birdc -s " + socket() + " " + command, &status);
