@@ -71,15 +71,30 @@ struct cache_use {
 	struct xdpfwd_route_slot *demote; /* where slot's entry moves when a new one takes it, or NULL */
 };
 
+/*
+ * What the kernel's own forwarding would give its route lookup. The ports (and IPv6's flow label)
+ * are the multipath hash's entropy: with fib_multipath_hash_policy 1 or 3 a multipath route
+ * spreads flows over its nexthops as the kernel does, each flow on one path; without them every
+ * flow between two hosts would take the same nexthop. They never reach the route cache's key:
+ * the keeper keeps the cache off while a multipath route (or a policy rule, which may select by
+ * port) exists, and without either the ports cannot change a lookup's answer.
+ */
 static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct packet *pkt,
 					__u32 ingress, const int family)
 {
+	struct flow_ports ports;
+
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = family;
 	fib->ifindex = ingress;
+	l4_ports(pkt, family, &ports);
+	fib->sport = ports.sport;
+	fib->dport = ports.dport;
+	/* the transport protocol, behind IPv6 extension headers too, as the kernel's hash and
+	 * port-matching rules see it (fib6_rules_early_flow_dissect) */
+	fib->l4_protocol = ports.protocol;
 	if (family == AF_INET) {
 		fib->tos = pkt->ip4->tos;
-		fib->l4_protocol = pkt->ip4->protocol;
 		fib->tot_len = bpf_ntohs(pkt->ip4->tot_len);
 		fib->ipv4_src = pkt->ip4->saddr;
 		fib->ipv4_dst = pkt->ip4->daddr;
@@ -87,8 +102,8 @@ static __always_inline void fill_lookup(struct bpf_fib_lookup *fib, const struct
 		struct in6_addr *src = (struct in6_addr *)fib->ipv6_src;
 		struct in6_addr *dst = (struct in6_addr *)fib->ipv6_dst;
 
+		/* traffic class and flow label: policy rules read the one, the multipath hash the other */
 		fib->flowinfo = *(__be32 *)pkt->ip6 & IPV6_FLOWINFO_MASK;
-		fib->l4_protocol = pkt->ip6->nexthdr;
 		/* the MTU check compares the whole L3 packet, header included */
 		fib->tot_len = bpf_ntohs(pkt->ip6->payload_len) + sizeof(struct ipv6hdr);
 		*src = pkt->ip6->saddr;

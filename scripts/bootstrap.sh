@@ -19,8 +19,12 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # procps and ethtool are not always in a minimal Debian: the tests and the demo run sysctl and
 # ethtool. libcpp-httplib-dev serves `xdpfwd run --metrics`; the tests scrape it with curl and
 # check it with promtool, which only the prometheus package ships (its server is not started).
+# bird2: tests/test_e2e_bird.cpp runs BIRD in its namespaces (the system's BIRD is not started).
 packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev
-	libcpp-httplib-dev iproute2 iputils-ping procps ethtool curl prometheus "${extra[@]}")
+	libcpp-httplib-dev iproute2 iputils-ping procps ethtool curl prometheus bird2 "${extra[@]}")
+
+# package -> the service it installs and its process name: the tests want the programs only
+declare -A services=([prometheus]="prometheus.service prometheus" [bird2]="bird.service bird")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -42,24 +46,27 @@ if ((${#missing[@]})); then
 		own_policy=true
 		trap 'rm -f "$policy"' EXIT
 	fi
-	running_before=" $(pgrep -x prometheus | tr '\n' ' ' || true) "
+	running_before=" $(pgrep -x 'prometheus|bird' | tr '\n' ' ' || true) "
 	apt-get update
 	apt-get install -y --no-install-recommends "${missing[@]}"
 	if $own_policy; then
 		rm -f "$policy"
 		trap - EXIT
 	fi
-	if [[ " ${missing[*]} " == *" prometheus "* ]]; then
-		# only promtool is wanted: the server stays off, now and at boot
-		deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
-		systemctl stop prometheus.service >/dev/null 2>&1 || true
-		for pid in $(pgrep -x prometheus || true); do
+	for package in "${missing[@]}"; do
+		[[ -n ${services[$package]:-} ]] || continue
+		read -r unit process <<<"${services[$package]}"
+		# off now and at boot. systemctl disable works without a running systemd (it edits the
+		# links); deb-systemd-helper, outside dpkg, does nothing
+		systemctl disable "$unit" >/dev/null 2>&1 || rm -f "/etc/systemd/system/multi-user.target.wants/$unit"
+		systemctl stop "$unit" >/dev/null 2>&1 || true
+		for pid in $(pgrep -x "$process" || true); do
 			if [[ $running_before != *" $pid "* ]]; then
-				echo "bootstrap: stopping the prometheus server the package started (pid $pid)"
+				echo "bootstrap: stopping the $process server the package started (pid $pid)"
 				kill "$pid"
 			fi
 		done
-	fi
+	done
 fi
 
 # xdpfwd itself does not pin anything, but bpftool-based debugging wants bpffs.

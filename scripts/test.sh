@@ -19,7 +19,7 @@ asan_log=build-asan/meson-logs/testlog.txt
 # Not yet: packet_* (tests/support/checks.hpp and three packet tests capture structured bindings
 # in doctest's INFO, which clang accepts from version 16), cli (see scripts/fuzz.sh: the CLI does
 # not build with clang 14), consumers (builds another project; nothing to sanitize).
-sanitizer_tests=(smoke api maps redirect_target route_cache upgrade faults support e2e_static e2e_map e2e_fib e2e_persist
+sanitizer_tests=(smoke api maps redirect_target route_cache upgrade faults support e2e_static e2e_map e2e_fib e2e_ecmp e2e_bird e2e_persist
 	fuzz_frames)
 
 if ((EUID != 0)); then

@@ -9,6 +9,7 @@
 
 #include "support/checks.hpp"
 #include "support/netns.hpp"
+#include "support/scenario.hpp" // report()
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
@@ -270,3 +271,148 @@ TEST_CASE("fib: the counters add up to what was run")
 	CHECK(snap[Reason::vlan].packets == 1);
 }
 
+
+namespace {
+
+const MacAddress second_hop_mac = MacAddress::parse("02:00:00:00:02:03"); // the other nexthop
+
+/// Which of the two nexthops a frame went to (its new destination MAC); it must be forwarded.
+MacAddress path_of(const Program& program, unsigned ingress, const Bytes& frame)
+{
+	const RunResult result = run(program, frame, ingress);
+	REQUIRE(result.action == XdpAction::redirect);
+	const MacAddress to = dst_mac(result.frame);
+	CHECK((to == next_hop_mac || to == second_hop_mac));
+	return to;
+}
+
+/// A TCP SYN header (the ports are all a multipath hash reads).
+Bytes tcp(std::uint16_t src_port, std::uint16_t dst_port)
+{
+	Bytes segment;
+	put16(segment, src_port);
+	put16(segment, dst_port);
+	segment.insert(segment.end(), 8, 0);      // sequence and acknowledgement numbers
+	segment.push_back(0x50);                  // data offset: 5 words
+	segment.push_back(0x02);                  // SYN
+	put16(segment, 64240);                    // window
+	segment.insert(segment.end(), 4, 0);      // checksum, urgent pointer
+	return segment;
+}
+
+/// An IPv6 extension header of 8 bytes (routing, destination options, fragment) before `next`.
+Bytes extension_header(std::uint8_t next, std::uint8_t type)
+{
+	if (type == IPPROTO_FRAGMENT) // offset 0 with M set: a first fragment, which has the ports
+		return {next, 0, 0x00, 0x01, 0x12, 0x34, 0x56, 0x78};
+	if (type == IPPROTO_ROUTING) // type 0 segments-left 0: nothing for a router to do
+		return {next, 0, 0, 0, 0, 0, 0, 0};
+	return {next, 0, 1, 4, 0, 0, 0, 0}; // destination options: one PadN
+}
+
+constexpr int flow_count = 64;
+constexpr std::uint16_t first_port = 40000;
+
+} // namespace
+
+// fib_multipath_hash_policy 1 hashes addresses, protocol and ports: with the ports in the lookup a
+// two-nexthop route carries some flows on each path, and every frame of a flow on the same one.
+// Without them (or where a packet has none) every flow between two hosts takes one path.
+TEST_CASE("fib: a multipath route spreads flows over its nexthops by their ports, each flow on one path")
+{
+	for_each_lookup([](FibLookup lookup) {
+		Router net(lookup);
+		for (const std::string& command : {
+			 "neigh add 198.51.100.3 lladdr " + second_hop_mac.to_string() + " nud permanent dev r1",
+			 "neigh add 2001:db8:2::3 lladdr " + second_hop_mac.to_string() + " nud permanent dev r1",
+			 std::string("route add 203.0.113.64/26 nexthop via 198.51.100.2 nexthop via 198.51.100.3"),
+			 std::string("-6 route add 2001:db8:300::/64 nexthop via 2001:db8:2::2 nexthop via 2001:db8:2::3"),
+		     })
+			must(net.router.ip(command));
+		must(net.router.exec("sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1"));
+		const auto scope = net.router.enter();
+
+		const auto v4 = [](std::uint16_t frag, const Bytes& l4, std::uint8_t protocol = IPPROTO_UDP) {
+			Ipv4Header h;
+			h.dst = "203.0.113.70";
+			h.frag = frag;
+			h.protocol = protocol;
+			return ethernet(router_mac, peer_mac, ethertype_ipv4, ipv4(h, l4));
+		};
+		const auto v6 = [](const Bytes& l4, std::uint8_t protocol = IPPROTO_UDP, std::uint32_t flow_label = 0) {
+			Ipv6Header h;
+			h.dst = "2001:db8:300::70";
+			h.next_header = protocol;
+			h.flow_label = flow_label;
+			return ethernet(router_mac, peer_mac, ethertype_ipv6, ipv6(h, l4));
+		};
+		const auto behind = [](std::uint8_t type, const Bytes& l4) {
+			Bytes payload = extension_header(IPPROTO_UDP, type);
+			payload.insert(payload.end(), l4.begin(), l4.end());
+			return payload;
+		};
+
+		// name -> the frame of flow i (its source port), its size varied by `size`
+		using Flow = std::function<Bytes(std::uint16_t port, std::size_t size)>;
+		const std::pair<const char*, Flow> spread[] = {
+		    {"IPv4 UDP", [&](std::uint16_t p, std::size_t n) { return v4(0, udp(p, 5000, n)); }},
+		    {"IPv4 TCP", [&](std::uint16_t p, std::size_t) { return v4(0, tcp(p, 443), IPPROTO_TCP); }},
+		    {"IPv6 UDP", [&](std::uint16_t p, std::size_t n) { return v6(udp(p, 5000, n)); }},
+		    {"IPv6 TCP", [&](std::uint16_t p, std::size_t) { return v6(tcp(p, 443), IPPROTO_TCP); }},
+		    {"IPv6 UDP behind destination options",
+		     [&](std::uint16_t p, std::size_t n) { return v6(behind(IPPROTO_DSTOPTS, udp(p, 5000, n)), IPPROTO_DSTOPTS); }},
+		    {"IPv6 UDP behind a routing header",
+		     [&](std::uint16_t p, std::size_t n) { return v6(behind(IPPROTO_ROUTING, udp(p, 5000, n)), IPPROTO_ROUTING); }},
+		};
+		for (const auto& [name, flow] : spread) {
+			INFO(name);
+			int first_path = 0;
+			for (int i = 0; i < flow_count; ++i) {
+				const auto port = static_cast<std::uint16_t>(first_port + i);
+				const MacAddress path = path_of(net.program(), net.r0, flow(port, 18));
+				first_path += path == next_hop_mac;
+				INFO("flow from port " << port);
+				CHECK(path_of(net.program(), net.r0, flow(port, 300)) == path); // a flow keeps its path
+			}
+			report(std::string(name) + ": " + std::to_string(first_path) + "/" + std::to_string(flow_count - first_path));
+			CHECK(first_path > 0);
+			CHECK(first_path < flow_count);
+		}
+
+		// the kernel hashes the ports behind IPv6 extension headers as if they were not there
+		for (int i = 0; i < flow_count; ++i) {
+			const auto port = static_cast<std::uint16_t>(first_port + i);
+			INFO("flow from port " << port);
+			CHECK(path_of(net.program(), net.r0, v6(behind(IPPROTO_DSTOPTS, udp(port, 5000, 18)), IPPROTO_DSTOPTS)) ==
+			      path_of(net.program(), net.r0, v6(udp(port, 5000, 18))));
+		}
+
+		// fragments have no ports to hash (only the first carries them): every fragment of a flow,
+		// whatever its "ports", takes the path of the flow's addresses
+		const std::pair<const char*, Flow> one_path[] = {
+		    {"IPv4 first fragments", [&](std::uint16_t p, std::size_t n) { return v4(ipv4_more_fragments, udp(p, 5000, n)); }},
+		    {"IPv4 later fragments", [&](std::uint16_t p, std::size_t n) { return v4(ipv4_more_fragments | 185, udp(p, 5000, n)); }},
+		    {"IPv6 first fragments",
+		     [&](std::uint16_t p, std::size_t n) { return v6(behind(IPPROTO_FRAGMENT, udp(p, 5000, n)), IPPROTO_FRAGMENT); }},
+		};
+		for (const auto& [name, flow] : one_path) {
+			INFO(name);
+			const MacAddress path = path_of(net.program(), net.r0, flow(first_port, 18));
+			for (int i = 1; i < flow_count; ++i)
+				CHECK(path_of(net.program(), net.r0, flow(static_cast<std::uint16_t>(first_port + i), 18)) == path);
+		}
+
+		// IPv6's flow label is the L3 hash's entropy (policy 0): flows with equal ports spread by it
+		must(net.router.exec("sysctl -qw net.ipv6.fib_multipath_hash_policy=0"));
+		int first_path = 0;
+		for (int i = 0; i < flow_count; ++i) {
+			const auto label = static_cast<std::uint32_t>(0x12340 + i);
+			const MacAddress path = path_of(net.program(), net.r0, v6(udp(first_port, 5000, 18), IPPROTO_UDP, label));
+			first_path += path == next_hop_mac;
+			CHECK(path_of(net.program(), net.r0, v6(udp(first_port, 5000, 300), IPPROTO_UDP, label)) == path);
+		}
+		report("IPv6 flow labels, policy 0: " + std::to_string(first_path) + "/" + std::to_string(flow_count - first_path));
+		CHECK(first_path > 0);
+		CHECK(first_path < flow_count);
+	});
+}

@@ -132,6 +132,67 @@ static __always_inline bool parse_ip(struct packet *pkt, const int family)
 	return true;
 }
 
+/* Transport ports for the multipath hash, as the kernel's own forwarding path reads them. */
+struct flow_ports {
+	__be16 sport;
+	__be16 dport;
+	__u8 protocol; /* the transport protocol behind any extension headers */
+};
+
+#define IPV4_FRAGMENT_BITS bpf_htons(0x3FFF) /* MF and the offset: any fragment */
+#define IPV6_EXTENSION_HEADERS 3              /* followed before giving up on the ports */
+
+/*
+ * The TCP or UDP ports of a parsed packet, for bpf_fib_lookup's multipath hash
+ * (fib_multipath_hash_policy 1 and 3): false (ports 0) when there are none to read, as in the
+ * kernel's flow dissector, which the kernel's own forwarding hashes with:
+ * - IPv4 fragments (MF set or an offset): only the first carries the ports, so every fragment of
+ *   a flow hashes without them and all take one path;
+ * - IPv6: the TCP/UDP header directly after the fixed header, or behind up to
+ *   IPV6_EXTENSION_HEADERS routing or destination options headers; a fragment header (any
+ *   fragment, the first too) or anything else ends the walk without ports. Hop-by-hop options
+ *   never get here (validity.h leaves them to the kernel);
+ * - truncated transport headers.
+ * out->protocol is the IPv4 protocol or the last IPv6 next header seen either way.
+ */
+static __always_inline bool l4_ports(const struct packet *pkt, const int family, struct flow_ports *out)
+{
+	const __be16 *ports;
+	void *cursor = pkt->l4;
+	__u8 protocol;
+
+	out->sport = out->dport = 0;
+	if (family == AF_INET) {
+		protocol = pkt->ip4->protocol;
+		out->protocol = protocol;
+		if (pkt->ip4->frag_off & IPV4_FRAGMENT_BITS)
+			return false;
+	} else {
+		protocol = pkt->ip6->nexthdr;
+#pragma unroll
+		for (int i = 0; i < IPV6_EXTENSION_HEADERS; i++) {
+			const __u8 *ext = cursor;
+
+			if (protocol != IPPROTO_ROUTING && protocol != IPPROTO_DSTOPTS)
+				break;
+			/* next header, then the length in 8-byte units past the first 8 (RFC 8200 4.4, 4.6) */
+			if ((void *)(ext + 2) > pkt->data_end)
+				break;
+			protocol = ext[0];
+			cursor += (ext[1] + 1) * 8;
+		}
+		out->protocol = protocol;
+	}
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return false;
+	ports = cursor;
+	if ((void *)(ports + 2) > pkt->data_end)
+		return false;
+	out->sport = ports[0];
+	out->dport = ports[1];
+	return true;
+}
+
 /*
  * Traffic that must never leave its link: to or from a link-local address (IPv4 169.254/16, IPv6
  * fe80::/10), to IPv4 multicast or limited broadcast or IPv6 multicast, and neighbour discovery
