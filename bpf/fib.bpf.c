@@ -41,9 +41,10 @@ struct ifindex_devmap tx_ports SEC(".maps");
  * two-way set-associative table per CPU (xdpfwd/abi.h): slots 2s and 2s+1 form set s, the most
  * recently used entry in the even one. Two ways keep a hot destination that shares its set with
  * another (direct-mapped, 9 % of Zipf traffic to 27k destinations missed for such pairs; two-way,
- * 3.6 %). The key holds everything a lookup reads while user space's keeper keeps the cache on: it turns the cache off for policy rules, multipath and
- * source- or TOS-specific routes, which read more (see xdpfwd/detail/cache_safety.hpp), and bumps
- * the generation on every routing change.
+ * 3.6 %). The key holds everything a lookup reads while user space's keeper keeps the cache
+ * on: it turns the cache off for policy rules, multipath and source- or TOS-specific routes,
+ * which read more (see xdpfwd/detail/cache_safety.hpp), and bumps the generation on every
+ * routing change.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
