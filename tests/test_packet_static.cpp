@@ -52,7 +52,10 @@ TEST_CASE("static: the incremental checksum update wraps like a from-scratch sum
 	// TTL - 1 adds 0x0100 to the checksum (one's complement): these pairs straddle the wrap
 	const std::pair<std::uint16_t, std::uint16_t> expected[] = {
 	    {0xfeff, 0x0000}, {0xff00, 0x0001}, {0xfffe, 0x00ff}, {0x0000, 0x0100}, {0xfe00, 0xff00}};
-	for (const auto& [before, after] : expected) {
+	for (const auto& pair : expected) {
+		// named, not a structured binding, which INFO's lambda cannot capture in clang < 16
+		const std::uint16_t before = pair.first;
+		const std::uint16_t after = pair.second;
 		INFO("checksum before " << before);
 		const Bytes frame = ipv4_frame_with_checksum({}, before);
 		REQUIRE(ipv4_checksum(frame) == before);

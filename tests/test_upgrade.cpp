@@ -37,7 +37,7 @@ TEST_CASE("100 hitless upgrades of a fib forwarder under load lose no frame; cou
 	scope.reset();
 	std::this_thread::sleep_for(100ms);
 	const std::uint64_t sent = traffic.stop();
-	const std::uint64_t received = line.wait_for(sent);
+	const std::uint64_t received = line.wait_for(sent, 30); // returns once all arrived; 1 s was short under load
 
 	MESSAGE("sent " << sent << ", received " << received << " across 100 upgrades");
 	REQUIRE(sent > 10000);
@@ -85,7 +85,7 @@ TEST_CASE("upgrades keep map routes and static routes; a change of mode is atomi
 	scope.reset();
 	std::this_thread::sleep_for(50ms);
 	const std::uint64_t sent = traffic.stop();
-	const std::uint64_t received = line.wait_for(sent);
+	const std::uint64_t received = line.wait_for(sent, 30); // returns once all arrived; 1 s was short under load
 	MESSAGE("sent " << sent << ", received " << received << " across map -> fib -> static -> map");
 	CHECK(received == sent);
 }
