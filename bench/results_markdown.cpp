@@ -215,8 +215,10 @@ std::string to_markdown(const Results& r)
 	for (const Target& t : targets(r)) {
 		const std::string unit = t.unit == "x" ? "x" : " " + t.unit;
 		const int digits = t.unit == "x" ? 3 : 1;
-		md << "| " << t.name << " | " << optional_number(t.measured, digits) << unit << " | " << (t.at_most ? "<= " : ">= ")
-		   << fixed(t.required, t.unit == "x" ? 2 : 0) << unit << " | " << (t.met() ? "met" : "MISSED")
+		// a row left out (--only) was not measured: neither met nor missed
+		md << "| " << t.name << " | " << (t.measured ? optional_number(t.measured, digits) + unit : "not run") << " | "
+		   << (t.at_most ? "<= " : ">= ") << fixed(t.required, t.unit == "x" ? 2 : 0) << unit << " | "
+		   << (!t.measured ? "-" : t.met() ? "met" : "MISSED")
 		   << (t.note.empty() ? "" : " (" + t.note + ")") << " |\n";
 	}
 	return md.str();
