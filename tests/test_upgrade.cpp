@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "support/live_line.hpp"
+#include "support/shell.hpp"
 
 using namespace xdpfwd;
 using namespace xdpfwd::test;
@@ -16,6 +17,17 @@ using namespace std::chrono_literals;
 namespace {
 
 const MacAddress sink_mac = LiveLine::sink_mac;
+
+/// Frames that rout's veth peer had no room for in its ring (ethtool: tx_queue_0_xdp_xmit_errors).
+/// A flood on a loaded machine overflows it now and then, upgrades or not; the forwarder's own
+/// counters show that it redirected those frames.
+std::uint64_t ring_full_drops(const LiveLine& line)
+{
+	const std::string stats = output(line.router.exec("ethtool -S rout"));
+	const std::string name = "tx_queue_0_xdp_xmit_errors:";
+	const auto at = stats.find(name);
+	return at == std::string::npos ? 0 : std::stoull(stats.substr(at + name.size()));
+}
 
 } // namespace
 
@@ -37,11 +49,12 @@ TEST_CASE("100 hitless upgrades of a fib forwarder under load lose no frame; cou
 	scope.reset();
 	std::this_thread::sleep_for(100ms);
 	const std::uint64_t sent = traffic.stop();
-	const std::uint64_t received = line.wait_for(sent, 30); // returns once all arrived; 1 s was short under load
-
-	MESSAGE("sent " << sent << ", received " << received << " across 100 upgrades");
+	const std::uint64_t ring_full = ring_full_drops(line); // final: nothing is sent any more
+	const std::uint64_t received = line.wait_for(sent - ring_full, 30); // returns once all arrived
+	MESSAGE("sent " << sent << ", received " << received << " across 100 upgrades; the sink's ring was full for "
+			<< ring_full);
 	REQUIRE(sent > 10000);
-	CHECK(received == sent);
+	CHECK(received + ring_full == sent); // none lost in the swap: every frame arrived or met a full ring
 	CHECK(fib.program().id() != first_id);
 	// the counters are the first program's maps: every frame is in them, as REDIRECT
 	CHECK(fib.stats().snapshot()[XdpAction::redirect].packets == sent);
@@ -85,7 +98,9 @@ TEST_CASE("upgrades keep map routes and static routes; a change of mode is atomi
 	scope.reset();
 	std::this_thread::sleep_for(50ms);
 	const std::uint64_t sent = traffic.stop();
-	const std::uint64_t received = line.wait_for(sent, 30); // returns once all arrived; 1 s was short under load
-	MESSAGE("sent " << sent << ", received " << received << " across map -> fib -> static -> map");
-	CHECK(received == sent);
+	const std::uint64_t ring_full = ring_full_drops(line);
+	const std::uint64_t received = line.wait_for(sent - ring_full, 30);
+	MESSAGE("sent " << sent << ", received " << received << " across map -> fib -> static -> map; the sink's ring was full for "
+			<< ring_full);
+	CHECK(received + ring_full == sent);
 }
