@@ -182,7 +182,8 @@ TEST_CASE("cli faults: the namespace deleted under stats --interval ends it with
 			std::this_thread::sleep_for(std::chrono::milliseconds(5));
 		CHECK(open_fds(stats.pid()) == stats_fds);
 		const double took = stats.interrupt(SIGINT);
-		CHECK(took < 1.0);
+		// it ends at Ctrl-C, not hangs: a bound far above the 0.1 s interval, for a loaded ASan run
+		CHECK(took < 5.0);
 		CHECK(WIFEXITED(stats.status()));
 		CHECK(WEXITSTATUS(stats.status()) == 0);
 		CHECK_FALSE(contains(stats.output(), "terminate"));
