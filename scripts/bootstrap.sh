@@ -19,8 +19,11 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # procps and ethtool are not always in a minimal Debian: the tests and the demo run sysctl and
 # ethtool. libcpp-httplib-dev serves `xdpfwd run --metrics`; the tests scrape it with curl and
 # check it with promtool, which only the prometheus package ships (its server is not started).
+# qemu-system-x86, busybox-static, kmod, cpio and xz-utils: scripts/vm.sh, which runs the
+# end-to-end tests again on Debian's own kernel in a VM.
 packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev
-	libcpp-httplib-dev iproute2 iputils-ping procps ethtool curl prometheus "${extra[@]}")
+	libcpp-httplib-dev iproute2 iputils-ping procps ethtool curl prometheus
+	qemu-system-x86 busybox-static kmod cpio xz-utils "${extra[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
