@@ -10,8 +10,8 @@
 # *SAN_OPTIONS variables, and powers off. Console output (the command's, and kernel warnings)
 # goes to stdout.
 #
-# Environment: XDPFWD_VM_KERNEL (the version, as --kernel-version); XDPFWD_VM_ACCEL auto (default: KVM when /dev/kvm can boot a stock kernel, see
-# choose_accel), tcg or kvm; XDPFWD_VM_CPUS (2), XDPFWD_VM_MEMORY (2G), XDPFWD_VM_TIMEOUT (600 s,
+# Environment: XDPFWD_VM_KERNEL (the version, as --kernel-version); XDPFWD_VM_ACCEL auto
+# (default: KVM when /dev/kvm can boot a stock kernel, see choose_accel), tcg or kvm; XDPFWD_VM_CPUS (2), XDPFWD_VM_MEMORY (2G), XDPFWD_VM_TIMEOUT (600 s,
 # --timeout wins): then qemu is killed and the exit status is 124.
 # XDPFWD_VM_APPEND adds to the kernel's command line, which has mitigations=off: under TCG the
 # speculation mitigations (emulated MSR writes on every kernel entry and exit) made the tests
