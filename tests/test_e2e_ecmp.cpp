@@ -147,25 +147,11 @@ Arrivals send_flows(const Ecmp& net, Family family)
 	for (int i = 0; i < flows; ++i)
 		senders.push_back(udp_socket(net.src, family, static_cast<std::uint16_t>(first_port + i)));
 
-	sockaddr_storage to{};
-	socklen_t to_length = 0;
-	if (family == Family::v4) {
-		auto& in = reinterpret_cast<sockaddr_in&>(to);
-		in.sin_family = AF_INET;
-		in.sin_port = htons(service_port);
-		::inet_pton(AF_INET, service.c_str(), &in.sin_addr);
-		to_length = sizeof(in);
-	} else {
-		auto& in = reinterpret_cast<sockaddr_in6&>(to);
-		in.sin6_family = AF_INET6;
-		in.sin6_port = htons(service_port);
-		::inet_pton(AF_INET6, service.c_str(), &in.sin6_addr);
-		to_length = sizeof(in);
-	}
+	const SocketAddress to = socket_address(service, service_port);
 	const char payload[] = "ecmp";
 	for (int round = 0; round < datagrams_per_flow; ++round)
 		for (const auto& sender : senders)
-			if (::sendto(sender.get(), payload, sizeof(payload), 0, reinterpret_cast<sockaddr*>(&to), to_length) < 0)
+			if (::sendto(sender.get(), payload, sizeof(payload), 0, to.get(), to.length) < 0)
 				throw Error(errno, "send a UDP datagram");
 
 	Arrivals arrivals;

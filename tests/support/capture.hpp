@@ -147,37 +147,49 @@ private:
 	UniqueFd socket_;
 };
 
+/// `address`:`port`, IPv4 or IPv6 by the address's text, as a socket address.
+struct SocketAddress {
+	sockaddr_storage storage{};
+	socklen_t length = 0;
+	[[nodiscard]] const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+	[[nodiscard]] int family() const { return storage.ss_family; }
+};
+inline SocketAddress socket_address(const std::string& address, std::uint16_t port)
+{
+	SocketAddress result;
+	if (address.find(':') != std::string::npos) {
+		auto& a = reinterpret_cast<sockaddr_in6&>(result.storage);
+		a.sin6_family = AF_INET6;
+		a.sin6_port = htons(port);
+		::inet_pton(AF_INET6, address.c_str(), &a.sin6_addr);
+		result.length = sizeof(sockaddr_in6);
+	} else {
+		auto& a = reinterpret_cast<sockaddr_in&>(result.storage);
+		a.sin_family = AF_INET;
+		a.sin_port = htons(port);
+		::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+		result.length = sizeof(sockaddr_in);
+	}
+	return result;
+}
+
 /// UDP from a socket in one namespace to a socket bound in another.
 class UdpFlow {
 public:
 	/// Receives on `to_address`:`port` inside `to`; sends from inside `from`.
 	UdpFlow(const Netns& from, const Netns& to, const std::string& to_address, std::uint16_t port)
+	    : address_(socket_address(to_address, port)), family_(address_.family())
 	{
-		const bool v6 = to_address.find(':') != std::string::npos;
-		family_ = v6 ? AF_INET6 : AF_INET;
-		if (v6) {
-			auto& a = reinterpret_cast<sockaddr_in6&>(address_);
-			a.sin6_family = AF_INET6;
-			a.sin6_port = htons(port);
-			::inet_pton(AF_INET6, to_address.c_str(), &a.sin6_addr);
-			address_length_ = sizeof(sockaddr_in6);
-		} else {
-			auto& a = reinterpret_cast<sockaddr_in&>(address_);
-			a.sin_family = AF_INET;
-			a.sin_port = htons(port);
-			::inet_pton(AF_INET, to_address.c_str(), &a.sin_addr);
-			address_length_ = sizeof(sockaddr_in);
-		}
 		{
 			const auto scope = to.enter();
 			receiver_ = open("receiving UDP socket in " + to.name());
-			if (::bind(receiver_.get(), reinterpret_cast<const sockaddr*>(&address_), address_length_) != 0)
+			if (::bind(receiver_.get(), address_.get(), address_.length) != 0)
 				throw Error(errno, "bind UDP socket to " + to_address + " in " + to.name());
 		}
 		{
 			const auto scope = from.enter();
 			sender_ = open("sending UDP socket in " + from.name());
-			if (::connect(sender_.get(), reinterpret_cast<const sockaddr*>(&address_), address_length_) != 0)
+			if (::connect(sender_.get(), address_.get(), address_.length) != 0)
 				throw Error(errno, "connect UDP socket to " + to_address + " from " + from.name());
 		}
 	}
@@ -221,9 +233,8 @@ private:
 		}
 	}
 
+	SocketAddress address_;
 	int family_ = AF_INET;
-	sockaddr_storage address_{};
-	socklen_t address_length_ = 0;
 	UniqueFd sender_;
 	UniqueFd receiver_;
 };
