@@ -4,8 +4,8 @@
 # the sanitizer slot: a clang build with ASan and UBSan (build-asan, scripts/fuzz.sh --only build)
 # runs the tests listed in sanitizer_tests below, and each libFuzzer target runs for 30 s
 # (scripts/fuzz.sh --only libfuzzer), each target one case. On 2 cores from a clean clone:
-# the slot took 351 s to build, 208 s to test, 94 s to fuzz (measured with another benchmark
-# running alongside; the whole script 1651 s). The last line is always
+# the slot took 179 s to build, 167 s to test, 94 s to fuzz; the whole script 936 s (packages
+# already installed). The last line is always
 # "N passed, N failed[, N skipped]" over all of it; a binary that crashed or timed out without
 # doctest's summary counts as one failed case. Exits non-zero when anything failed.
 #
