@@ -176,8 +176,6 @@ cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, str
 	recent = bpf_map_lookup_elem(&route_cache, &slot);
 	if (!recent)
 		return 0;
-	slot |= 1;
-	older = bpf_map_lookup_elem(&route_cache, &slot); /* NULL in a one-slot cache */
 	use->on = true;
 	use->slot = recent;
 	use->demote = 0;
@@ -187,7 +185,15 @@ cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, str
 	if (slot_holds(recent, ingress, pkt, family)) {
 		if (recent->generation == use->generation && l3_length(pkt, family) <= recent->mtu)
 			return recent;
-	} else if (older && slot_holds(older, ingress, pkt, family)) {
+	} else {
+		/* only now the set's other slot: a hit in the first one never reads it */
+		slot |= 1;
+		older = bpf_map_lookup_elem(&route_cache, &slot); /* NULL in a one-slot cache */
+		if (!older || !slot_holds(older, ingress, pkt, family)) {
+			use->demote = older; /* a new entry: the recent one becomes the older */
+			count_reason(ctx, XDPFWD_REASON_CACHE_MISS);
+			return 0;
+		}
 		if (older->generation == use->generation && l3_length(pkt, family) <= older->mtu) {
 			/* the most recently used goes first: a miss then replaces the other one */
 			swap = *older;
@@ -196,10 +202,6 @@ cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, str
 			return recent;
 		}
 		use->slot = older;
-	} else {
-		use->demote = older; /* a new entry: the recent one becomes the older */
-		count_reason(ctx, XDPFWD_REASON_CACHE_MISS);
-		return 0;
 	}
 	/* the key is here: refreshed in place after the lookup */
 	count_reason(ctx, use->slot->generation != use->generation ? XDPFWD_REASON_CACHE_STALE : XDPFWD_REASON_CACHE_MISS);
