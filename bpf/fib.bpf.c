@@ -37,6 +37,25 @@ const volatile bool direct_lookup = false;
 struct ifindex_devmap tx_ports SEC(".maps");
 
 /*
+ * The VLAN devices stacked on the ports (user space fills both from netlink): a tagged frame is
+ * looked up as if it had arrived on its VLAN device, and a frame routed to a VLAN device leaves
+ * through the port below it with that device's tags. XDP cannot run on a VLAN device itself.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct xdpfwd_vlan_link);
+	__type(value, __u32);
+} vlan_ingress SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct xdpfwd_vlan_link);
+} vlan_egress SEC(".maps");
+
+/*
  * The route cache: a successful lookup's answer per (ingress, family, destination), in a
  * two-way set-associative table per CPU (xdpfwd/abi.h): slots 2s and 2s+1 form set s, the most
  * recently used entry in the even one. Two ways keep a hot destination that shares its set with
@@ -157,11 +176,10 @@ static __always_inline bool slot_holds(const struct xdpfwd_route_slot *slot, __u
  * read at all: fib mode then works exactly as without one.
  */
 static __always_inline const struct xdpfwd_route_slot *
-cache_lookup(struct xdp_md *ctx, const struct packet *pkt, const int family, struct cache_use *use)
+cache_lookup(struct xdp_md *ctx, __u32 ingress, const struct packet *pkt, const int family, struct cache_use *use)
 {
 	struct xdpfwd_cache_control *control;
 	struct xdpfwd_route_slot *recent, *older, swap;
-	__u32 ingress = ctx->ingress_ifindex;
 	__u32 zero = 0, slot;
 	__u64 until;
 
@@ -236,27 +254,65 @@ static __always_inline void cache_remember(const struct cache_use *use, const st
 	copy_mac(slot->smac, answer->smac);
 }
 
+/* The interface a frame arrived on as the kernel would see it: its VLAN device when tagged; 0 for a
+ * tag with no VLAN device on this port. */
+static __always_inline __u32 logical_ingress(struct xdp_md *ctx, const struct packet *pkt)
+{
+	struct xdpfwd_vlan_link link;
+	__u32 *device;
+
+	if (!pkt->vlan_tags)
+		return ctx->ingress_ifindex;
+	link.port = ctx->ingress_ifindex;
+	link.tags = pkt->tags;
+	device = bpf_map_lookup_elem(&vlan_ingress, &link);
+	return device ? *device : 0;
+}
+
+/*
+ * Redirects to `egress` when it is a port; when it is a VLAN device on one, to that port, with
+ * *tags set to the device's tags. Untagged traffic pays for the VLAN map only when the egress is
+ * no port at all (then the kernel gets it anyway).
+ */
+static __always_inline int redirect_egress(__u32 egress, const struct xdpfwd_vlan_tags **tags)
+{
+	struct xdpfwd_vlan_link *link;
+	int action = bpf_redirect_map(&tx_ports, egress, XDP_PASS);
+
+	*tags = 0;
+	if (action == XDP_REDIRECT)
+		return action;
+	link = bpf_map_lookup_elem(&vlan_egress, &egress);
+	if (!link)
+		return action;
+	*tags = &link->tags;
+	return bpf_redirect_map(&tx_ports, link->port, XDP_PASS);
+}
+
 static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
 {
 	const struct xdpfwd_route_slot *cached;
+	const struct xdpfwd_vlan_tags *tags;
 	struct cache_use cache;
 	struct bpf_fib_lookup fib;
 	int action = forwarding_gate(pkt, family);
+	__u32 ingress;
 	long rc;
 
 	if (action != GATE_OPEN)
 		return action;
-	if (pkt->vlan_tags)
-		return pass_for(pkt, XDPFWD_REASON_VLAN); /* the VLAN device's routes, not ours */
+	ingress = logical_ingress(ctx, pkt);
+	if (!ingress)
+		return pass_for(pkt, XDPFWD_REASON_VLAN); /* no VLAN device for these tags here */
 
-	cached = cache_lookup(ctx, pkt, family, &cache);
+	cached = cache_lookup(ctx, ingress, pkt, family, &cache);
 	if (cached) {
 		pkt->reason = XDPFWD_REASON_CACHE_HIT; /* counted instead of fib_success */
-		action = bpf_redirect_map(&tx_ports, cached->egress, XDP_PASS);
-		return forward_rewritten(pkt, family, action, cached->dmac, cached->smac);
+		action = redirect_egress(cached->egress, &tags);
+		return forward_retagged(ctx, pkt, family, action, cached->dmac, cached->smac, tags);
 	}
 
-	fill_lookup(&fib, pkt, ctx->ingress_ifindex, family);
+	fill_lookup(&fib, pkt, ingress, family);
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), direct_lookup ? BPF_FIB_LOOKUP_DIRECT : 0);
 	if (rc < 0)
 		return pass_for(pkt, XDPFWD_REASON_MALFORMED); /* the helper rejected its input */
@@ -276,10 +332,11 @@ static __always_inline int fib_forward(struct xdp_md *ctx, struct packet *pkt, c
 	}
 
 	if (cache.on)
-		cache_remember(&cache, &fib, ctx->ingress_ifindex, pkt, family);
-	/* the fallback action is the port check: an egress not in tx_ports gets XDP_PASS */
-	action = bpf_redirect_map(&tx_ports, fib.ifindex, XDP_PASS);
-	return forward_rewritten(pkt, family, action, fib.dmac, fib.smac);
+		cache_remember(&cache, &fib, ingress, pkt, family);
+	/* the fallback action is the port check: an egress that is neither a port nor a VLAN device
+	 * on one gets XDP_PASS */
+	action = redirect_egress(fib.ifindex, &tags);
+	return forward_retagged(ctx, pkt, family, action, fib.dmac, fib.smac, tags);
 }
 
 SEC("xdp")

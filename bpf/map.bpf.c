@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Map mode: user space decides, per ingress port, the egress port (route_egress) and the MACs to
- * write (port_macs). A port user space does not know is left to the kernel.
+ * Map mode: user space decides, per ingress port, the egress port (route_egress), the MACs to
+ * write and the VLAN tags a frame must arrive with and leaves with (port_routes). A port user
+ * space does not know, and a frame without the route's tags, is left to the kernel.
  */
 #include "lib/devmap.h"
 #include "lib/forward.h"
@@ -9,29 +10,32 @@
 /* ingress ifindex -> egress port */
 struct ifindex_devmap route_egress SEC(".maps");
 
-/* ingress ifindex -> the MACs written into a frame that arrived there */
+/* ingress ifindex -> what a frame that arrived there becomes */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, struct xdpfwd_macs);
-} port_macs SEC(".maps");
+	__type(value, struct xdpfwd_port_route);
+} port_routes SEC(".maps");
 
 static __always_inline int map_forward(struct xdp_md *ctx, struct packet *pkt, const int family)
 {
 	__u32 ingress = ctx->ingress_ifindex;
-	struct xdpfwd_macs *macs;
+	struct xdpfwd_port_route *route;
 	int action = forwarding_gate(pkt, family);
 
 	if (action != GATE_OPEN)
 		return action;
-	macs = bpf_map_lookup_elem(&port_macs, &ingress);
-	if (!macs)
+	route = bpf_map_lookup_elem(&port_routes, &ingress);
+	if (!route)
 		return pass_for(pkt, XDPFWD_REASON_PORT_DISABLED);
+	/* untagged on an untagged route: one load each, the common case */
+	if ((pkt->vlan_tags || route->ingress.tpid[0]) && !same_tags(&pkt->tags, &route->ingress))
+		return pass_for(pkt, XDPFWD_REASON_VLAN);
 
-	/* the fallback action covers an ingress with MACs but no egress: no second lookup */
+	/* the fallback action covers an ingress with a route but no egress: no second lookup */
 	action = bpf_redirect_map(&route_egress, ingress, XDP_PASS);
-	return forward_rewritten(pkt, family, action, macs->dst, macs->src);
+	return forward_retagged(ctx, pkt, family, action, route->dst, route->src, &route->egress);
 }
 
 SEC("xdp")

@@ -51,10 +51,10 @@ Program foreign_program()
 TEST_CASE("BpfMap: typed get, set, erase and iteration; the wrong types or name are refused")
 {
 	MapForwarder map;
-	auto macs = map.program().map<std::uint32_t, xdpfwd_macs>(XDPFWD_MAP_PORT_MACS);
-	CHECK(macs.name() == XDPFWD_MAP_PORT_MACS);
+	auto macs = map.program().map<std::uint32_t, xdpfwd_port_route>(XDPFWD_MAP_PORT_ROUTES);
+	CHECK(macs.name() == XDPFWD_MAP_PORT_ROUTES);
 	CHECK_FALSE(macs.get(7));
-	const xdpfwd_macs value{{2, 0, 0x5e, 0, 0x53, 1}, {2, 0, 0x5e, 0, 0x53, 2}};
+	const xdpfwd_port_route value{{2, 0, 0x5e, 0, 0x53, 1}, {2, 0, 0x5e, 0, 0x53, 2}};
 	macs.set(7, value);
 	macs.set(70000, value);
 	REQUIRE(macs.get(7));
@@ -68,12 +68,12 @@ TEST_CASE("BpfMap: typed get, set, erase and iteration; the wrong types or name 
 	CHECK(macs.keys() == std::vector<std::uint32_t>{70000});
 
 	// a value type of another size would let the kernel write past it: refused when opened
-	CHECK(errno_of([&] { (void)map.program().map<std::uint32_t, std::uint64_t>(XDPFWD_MAP_PORT_MACS); }) == EINVAL);
-	CHECK(message_of([&] { (void)map.program().map<std::uint64_t, xdpfwd_macs>(XDPFWD_MAP_PORT_MACS); })
+	CHECK(errno_of([&] { (void)map.program().map<std::uint32_t, std::uint64_t>(XDPFWD_MAP_PORT_ROUTES); }) == EINVAL);
+	CHECK(message_of([&] { (void)map.program().map<std::uint64_t, xdpfwd_port_route>(XDPFWD_MAP_PORT_ROUTES); })
 		  .find("key 4 bytes") != std::string::npos);
-	CHECK(errno_of([&] { (void)map.program().map<std::uint32_t, xdpfwd_macs>("no_such_map"); }) == ENOENT);
+	CHECK(errno_of([&] { (void)map.program().map<std::uint32_t, xdpfwd_port_route>("no_such_map"); }) == ENOENT);
 	CHECK_FALSE(map.program().has_map("no_such_map"));
-	CHECK(map.program().has_map(XDPFWD_MAP_PORT_MACS));
+	CHECK(map.program().has_map(XDPFWD_MAP_PORT_ROUTES));
 }
 
 TEST_CASE("PerCpuMap and StatsReader: what a program counted, summed over CPUs")

@@ -15,6 +15,7 @@
 #include "reasons.h"
 #include "rewrite.h"
 #include "validity.h"
+#include "vlan.h"
 
 /* Not an XDP action: the frame passed the gate and the mode decides. */
 #define GATE_OPEN -1
@@ -60,6 +61,27 @@ static __always_inline int forward_rewritten(struct packet *pkt, const int famil
 	decrement_hop(pkt, family);
 	rewrite_macs(pkt, dst_mac, src_mac);
 	return XDP_REDIRECT; /* counted as the REDIRECT action: no second counter on the hot path */
+}
+
+/*
+ * forward_rewritten for a frame that leaves with the tags `out` (NULL or none: untagged) in place
+ * of its own. An untagged frame that stays untagged takes forward_rewritten's path unchanged.
+ */
+static __always_inline int forward_retagged(struct xdp_md *ctx, struct packet *pkt, const int family, int action,
+					    const unsigned char *dst_mac, const unsigned char *src_mac,
+					    const struct xdpfwd_vlan_tags *out)
+{
+	if (action == XDP_REDIRECT && (pkt->vlan_tags || (out && out->tpid[0]))) {
+		switch (retag(ctx, pkt, family, out)) {
+		case RETAGGED:
+			break;
+		case RETAG_NO_ROOM:
+			return pass_for(pkt, XDPFWD_REASON_MALFORMED); /* unchanged: the kernel may route it */
+		default:
+			return XDP_ABORTED;
+		}
+	}
+	return forward_rewritten(pkt, family, action, dst_mac, src_mac);
 }
 
 /* A mode's path for one family; __always_inline, so that each call below is specialised. */

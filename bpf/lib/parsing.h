@@ -19,8 +19,9 @@
 #include <linux/ipv6.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <xdpfwd/abi.h>
 
-#define MAX_VLAN_TAGS 2
+#define MAX_VLAN_TAGS XDPFWD_VLAN_TAGS_MAX
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
@@ -55,6 +56,7 @@ struct packet {
 	struct ipv6hdr *ip6;   /* set by parse_ip for AF_INET6 */
 	void *l4;              /* first byte after the IP header */
 	__u8 vlan_tags;
+	struct xdpfwd_vlan_tags tags; /* the frame's tags (VIDs only), as the VLAN maps hold them */
 	int reason;            /* why it was left to the kernel (forward.h's pass_for) */
 };
 
@@ -63,7 +65,10 @@ static __always_inline int is_vlan(__be16 proto)
 	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
 }
 
-/* Ethernet and up to two VLAN tags; PARSE_IPV4 / PARSE_IPV6 name the ethertype, parse_ip checks. */
+/*
+ * Ethernet and up to two VLAN tags (pkt->tags, which the caller zeroes); PARSE_IPV4 / PARSE_IPV6
+ * name the ethertype, parse_ip checks.
+ */
 static __always_inline enum parse_result parse_ethernet(struct xdp_md *ctx, struct packet *pkt)
 {
 	void *data = (void *)(long)ctx->data;
@@ -88,6 +93,8 @@ static __always_inline enum parse_result parse_ethernet(struct xdp_md *ctx, stru
 			break;
 		if ((void *)(tag + 1) > data_end)
 			return PARSE_MALFORMED;
+		pkt->tags.tpid[i] = proto;
+		pkt->tags.vid[i] = tag->tci & bpf_htons(0x0FFF);
 		proto = tag->encapsulated_proto;
 		cursor = tag + 1;
 		pkt->vlan_tags++;

@@ -11,12 +11,14 @@
 #include <cstddef>
 #include <cstdint>
 typedef std::uint8_t xdpfwd_u8;
+typedef std::uint16_t xdpfwd_u16;
 typedef std::uint32_t xdpfwd_u32;
 typedef std::uint64_t xdpfwd_u64;
 #define XDPFWD_ABI_ASSERT(condition, message) static_assert(condition, message)
 #else
 #include <stddef.h>
 typedef unsigned char xdpfwd_u8;
+typedef unsigned short xdpfwd_u16;
 typedef unsigned int xdpfwd_u32;
 typedef unsigned long long xdpfwd_u64;
 #define XDPFWD_ABI_ASSERT(condition, message) _Static_assert(condition, message)
@@ -29,15 +31,45 @@ struct xdpfwd_counter {
 };
 XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_counter) == 16, "per-CPU values are read as two u64");
 
-/* Map mode: the MACs written into a frame that arrived on the port used as key. */
-struct xdpfwd_macs {
+/*
+ * A stack of 802.1Q / 802.1ad tags as it appears in a frame, outermost first; a TPID of 0 ends
+ * it (no tags: all zero). Network byte order. The VID alone identifies a VLAN: priority and DEI
+ * bits are not kept, and a pushed tag carries priority 0, as a VLAN device without an
+ * egress-qos-map sends it.
+ */
+#define XDPFWD_VLAN_TAGS_MAX 2
+struct xdpfwd_vlan_tags {
+	xdpfwd_u16 tpid[XDPFWD_VLAN_TAGS_MAX];
+	xdpfwd_u16 vid[XDPFWD_VLAN_TAGS_MAX];
+};
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_vlan_tags) == 8, "struct xdpfwd_vlan_tags is unpadded");
+
+/*
+ * Fib mode: a VLAN device on a port, as the program sees it: the port its frames cross and the
+ * tags that mark them there (QinQ: the outer device's tag first). vlan_ingress maps it to the
+ * VLAN device's ifindex, vlan_egress the other way.
+ */
+struct xdpfwd_vlan_link {
+	xdpfwd_u32 port;
+	struct xdpfwd_vlan_tags tags;
+};
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_vlan_link) == 12, "struct xdpfwd_vlan_link is unpadded");
+
+/*
+ * Map mode: what a frame that arrived on the port used as key becomes. Only frames that carry
+ * exactly the `ingress` tags (none: untagged) take the route; they leave with the `egress` tags
+ * instead (pop, push or rewrite) and the MACs.
+ */
+struct xdpfwd_port_route {
 	xdpfwd_u8 dst[6];
 	xdpfwd_u8 src[6];
+	struct xdpfwd_vlan_tags ingress;
+	struct xdpfwd_vlan_tags egress;
 };
 /* the BPF side copies MACs as 16-bit words (bpf/lib/rewrite.h): both must sit at even offsets */
-XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_macs) == 12, "struct xdpfwd_macs is two MACs, unpadded");
-XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_macs, dst) % 2 == 0 && offsetof(struct xdpfwd_macs, src) % 2 == 0,
-		  "struct xdpfwd_macs: MACs at even offsets");
+XDPFWD_ABI_ASSERT(sizeof(struct xdpfwd_port_route) == 28, "struct xdpfwd_port_route is unpadded");
+XDPFWD_ABI_ASSERT(offsetof(struct xdpfwd_port_route, dst) % 2 == 0 && offsetof(struct xdpfwd_port_route, src) % 2 == 0,
+		  "struct xdpfwd_port_route: MACs at even offsets");
 
 /* XDP actions are 0..4 (ABORTED, DROP, PASS, TX, REDIRECT); the map keeps spare slots. */
 #define XDPFWD_ACTION_SLOTS 8
@@ -63,7 +95,7 @@ enum xdpfwd_reason {
 	XDPFWD_REASON_NOT_IP = 12,        /* ARP, LLDP, ...: the kernel's business */
 	XDPFWD_REASON_MALFORMED = 13,     /* truncated or inconsistent headers */
 	XDPFWD_REASON_LOCAL = 14,         /* link-local, multicast or neighbour discovery */
-	XDPFWD_REASON_VLAN = 15,          /* fib mode: tagged frames belong to the VLAN device */
+	XDPFWD_REASON_VLAN = 15,          /* tags with no VLAN device on the port (map: not the route's) */
 	XDPFWD_REASON_CACHE_HIT = 16,     /* fib mode: the route cache answered, no FIB lookup */
 	XDPFWD_REASON_CACHE_MISS = 17,    /* fib mode: no entry (or the packet exceeds its MTU) */
 	XDPFWD_REASON_CACHE_STALE = 18,   /* fib mode: an entry from before the last routing change */
@@ -136,9 +168,11 @@ struct xdpfwd_cache_control {
 #define XDPFWD_MAP_REASON_STATS "reason_stats"
 #define XDPFWD_MAP_TX_PORTS "tx_ports"         /* fib: the egress ports, keyed by egress ifindex */
 #define XDPFWD_MAP_ROUTE_EGRESS "route_egress" /* map: the egress port, keyed by ingress ifindex */
-#define XDPFWD_MAP_PORT_MACS "port_macs"       /* map: struct xdpfwd_macs, keyed by ingress ifindex */
+#define XDPFWD_MAP_PORT_ROUTES "port_routes"   /* map: struct xdpfwd_port_route, keyed by ingress ifindex */
 #define XDPFWD_MAP_ROUTE_CACHE "route_cache"   /* fib: per CPU, struct xdpfwd_route_slot by slot number */
 #define XDPFWD_MAP_CACHE_CONTROL "cache_control" /* fib: struct xdpfwd_cache_control, one element */
+#define XDPFWD_MAP_VLAN_INGRESS "vlan_ingress" /* fib: struct xdpfwd_vlan_link -> VLAN device ifindex */
+#define XDPFWD_MAP_VLAN_EGRESS "vlan_egress"   /* fib: VLAN device ifindex -> struct xdpfwd_vlan_link */
 
 /* the kernel keeps BPF_OBJ_NAME_LEN (16) bytes of a name: a longer one would never be found */
 #define XDPFWD_NAME_FITS(name) (sizeof(name) <= 16)
@@ -147,8 +181,9 @@ XDPFWD_ABI_ASSERT(XDPFWD_NAME_FITS(XDPFWD_PROG_PASS) && XDPFWD_NAME_FITS(XDPFWD_
 		  "program names fit the kernel's 15 characters");
 XDPFWD_ABI_ASSERT(XDPFWD_NAME_FITS(XDPFWD_MAP_ACTION_STATS) && XDPFWD_NAME_FITS(XDPFWD_MAP_REASON_STATS) &&
 			  XDPFWD_NAME_FITS(XDPFWD_MAP_TX_PORTS) && XDPFWD_NAME_FITS(XDPFWD_MAP_ROUTE_EGRESS) &&
-			  XDPFWD_NAME_FITS(XDPFWD_MAP_PORT_MACS) && XDPFWD_NAME_FITS(XDPFWD_MAP_ROUTE_CACHE) &&
-			  XDPFWD_NAME_FITS(XDPFWD_MAP_CACHE_CONTROL),
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_PORT_ROUTES) && XDPFWD_NAME_FITS(XDPFWD_MAP_ROUTE_CACHE) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_CACHE_CONTROL) && XDPFWD_NAME_FITS(XDPFWD_MAP_VLAN_INGRESS) &&
+			  XDPFWD_NAME_FITS(XDPFWD_MAP_VLAN_EGRESS),
 		  "map names fit the kernel's 15 characters");
 #undef XDPFWD_NAME_FITS
 #undef XDPFWD_ABI_ASSERT

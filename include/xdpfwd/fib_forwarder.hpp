@@ -9,11 +9,14 @@
 #include <vector>
 
 #include "abi.h"
+#include "detail/vlan_maps.hpp"
 #include "dev_map.hpp"
 #include "forwarder.hpp"
 #include "policy_rules.hpp"
 #include "redirect_target.hpp"
 #include "rodata.hpp"
+#include "vlan_devices.hpp"
+#include "vlan_offload.hpp"
 #include "xdpfwd_fib.skel.h"
 
 namespace xdpfwd {
@@ -24,8 +27,11 @@ enum class FibLookup { full, direct };
 
 /// Fib mode: the kernel's routing table and neighbour cache decide, per packet, through
 /// bpf_fib_lookup; `ip route` changes apply to the next packet. A port is an interface the
-/// program runs on that is also enabled as an egress (tx_ports). Throws Error: ENODEV, EBUSY
-/// (another program attached), ENOLINK (a veth port whose peer has no XDP program).
+/// program runs on that is also enabled as an egress (tx_ports). The VLAN devices stacked on a
+/// port (802.1Q, and QinQ two deep) are forwarded through it: tagged frames are looked up as
+/// arriving on their VLAN device, and frames routed to one leave with its tags. Throws Error:
+/// ENODEV, EBUSY (another program attached), ENOLINK (a veth port whose peer has no XDP
+/// program), EOPNOTSUPP (a port with VLAN devices that strips tags: receive VLAN offload).
 class FibForwarder : public Forwarder {
 public:
 	/// `route_cache_entries` sizes the route cache: slots per CPU, rounded up to a power of two
@@ -66,10 +72,15 @@ public:
 				    "FibLookup::full");
 		if (check_veth_peer)
 			check_redirect_target(port.ifindex());
+		const auto devices = vlan_devices();
+		if (std::any_of(devices.begin(), devices.end(), [&](const VlanDevice& d) { return d.port == port.ifindex(); }))
+			require_tags_visible(port.ifindex(), options.turn_off_vlan_offload,
+					     "forward the VLAN devices on " + describe_interface(port.ifindex()));
 		const bool was_enabled = is_egress(port);
 		enable_egress(port);
 		try {
 			attach(port, options);
+			vlans_.sync(devices, egress_ports());
 		} catch (...) {
 			if (!was_enabled)
 				disable_egress(port);
@@ -81,8 +92,18 @@ public:
 	bool remove_port(Interface port)
 	{
 		const bool disabled = disable_egress(port);
-		return detach(port) || disabled;
+		const bool detached = detach(port);
+		vlans_.sync(vlan_devices(), egress_ports());
+		return detached || disabled;
 	}
+
+	/// Makes the program's VLAN maps match the VLAN devices now stacked on the egress ports, and
+	/// returns those. add_port and remove_port do this; a RouteCacheKeeper does it on every link
+	/// change, and without one, call it after adding or removing VLAN devices.
+	std::vector<VlanDevice> refresh_vlans() { return vlans_.sync(vlan_devices(), egress_ports()); }
+
+	/// The VLAN devices the program forwards now (names left empty), in ifindex order.
+	[[nodiscard]] std::vector<VlanDevice> vlans() const { return vlans_.devices(); }
 
 	/// Lets routes send traffic out of `port` (add_port does this; a port the program does not
 	/// run on may be an egress too, when its peer can receive redirects). Throws Error(ENODEV).
@@ -128,11 +149,12 @@ public:
 private:
 	friend detail::Adopt;
 	explicit FibForwarder(Program program)
-	    : Forwarder(std::move(program)), ports_(this->program(), XDPFWD_MAP_TX_PORTS)
+	    : Forwarder(std::move(program)), ports_(this->program(), XDPFWD_MAP_TX_PORTS), vlans_(this->program())
 	{
 	}
 
 	DevMap ports_;
+	detail::VlanMaps vlans_;
 };
 
 } // namespace xdpfwd

@@ -17,6 +17,7 @@
 #include "detail/rtnetlink.hpp"
 #include "error.hpp"
 #include "mac_address.hpp"
+#include "vlan_tags.hpp"
 
 namespace xdpfwd {
 
@@ -26,11 +27,12 @@ struct LinkInfo {
 	std::string name;
 	MacAddress mac;
 	std::string kind;                   ///< IFLA_INFO_KIND: "veth", "dummy", ... or empty
-	std::optional<unsigned> peer;       ///< IFLA_LINK: a veth's peer ifindex
+	std::optional<unsigned> peer;       ///< IFLA_LINK: a veth's peer, a VLAN device's lower device
 	std::optional<int> peer_netnsid;    ///< set when that peer lives in another namespace
 	std::uint32_t xdp_program_id = 0;   ///< 0 when no XDP program is attached
 	std::uint8_t xdp_attach_mode = XDP_ATTACHED_NONE;
 	unsigned mtu = 0;
+	std::optional<VlanTag> vlan;        ///< a VLAN device's tag (IFLA_VLAN_PROTOCOL, IFLA_VLAN_ID)
 };
 
 /// ifindex of `name`; throws Error(ENODEV) naming the interface.
@@ -70,6 +72,23 @@ inline std::string attribute_string(const void* data, std::size_t length)
 	return std::string(static_cast<const char*>(data), ::strnlen(static_cast<const char*>(data), length));
 }
 
+/// A VLAN device's IFLA_INFO_DATA: its VID and TPID (802.1Q when the kernel leaves it out).
+inline void parse_vlan_data(LinkInfo& link, const rtattr* data, int length)
+{
+	VlanTag tag;
+	bool has_id = false;
+	for_each_attribute(data, length, [&](int type, const void* value, std::size_t len) {
+		if (type == IFLA_VLAN_ID) {
+			tag.vid = attribute_value<std::uint16_t>(value, len);
+			has_id = true;
+		} else if (type == IFLA_VLAN_PROTOCOL) {
+			tag.tpid = ntohs(attribute_value<std::uint16_t>(value, len));
+		}
+	});
+	if (has_id)
+		link.vlan = tag;
+}
+
 /// The fields of one RTM_NEWLINK message xdpfwd cares about.
 inline LinkInfo parse_link(const nlmsghdr& msg)
 {
@@ -101,7 +120,11 @@ inline LinkInfo parse_link(const nlmsghdr& msg)
 			for_each_attribute(nested, static_cast<int>(len), [&](int kind, const void* value, std::size_t value_len) {
 				if (kind == IFLA_INFO_KIND)
 					link.kind = attribute_string(value, value_len);
+				else if (kind == IFLA_INFO_DATA)
+					parse_vlan_data(link, static_cast<const rtattr*>(value), static_cast<int>(value_len));
 			});
+			if (link.kind != "vlan")
+				link.vlan.reset(); // IFLA_INFO_DATA of another kind
 			break;
 		case IFLA_XDP:
 			for_each_attribute(nested, static_cast<int>(len), [&](int xdp, const void* value, std::size_t value_len) {

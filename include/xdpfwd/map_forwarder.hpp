@@ -12,15 +12,22 @@
 #include "forwarder.hpp"
 #include "mac_address.hpp"
 #include "redirect_target.hpp"
+#include "vlan_offload.hpp"
+#include "vlan_tags.hpp"
 #include "xdpfwd_map.skel.h"
 
 namespace xdpfwd {
 
-/// Where map mode sends what arrives on one ingress port, and the MACs it writes.
+/// Where map mode sends what arrives on one ingress port, and the MACs it writes. Only frames
+/// tagged exactly `ingress_tags` (none: untagged frames) take the route; they leave with
+/// `egress_tags` instead of their own (the tags are popped, pushed or rewritten in XDP). Other
+/// frames go to the kernel, counted as Reason::vlan.
 struct MapRoute {
 	unsigned egress = 0;
 	MacAddress dst_mac;
 	MacAddress src_mac;
+	VlanTags ingress_tags;
+	VlanTags egress_tags;
 	friend bool operator==(const MapRoute&, const MapRoute&) = default;
 };
 
@@ -47,7 +54,7 @@ public:
 	/// Attaches to `ingress` and routes it (the usual one-step set-up).
 	void add_port(Interface ingress, const MapRoute& route, AttachOptions options = {}, bool check_veth_peer = true)
 	{
-		set_route(ingress, route, check_veth_peer);
+		set_route(ingress, route, check_veth_peer, options.turn_off_vlan_offload);
 		try {
 			attach(ingress, options);
 		} catch (...) {
@@ -63,22 +70,28 @@ public:
 		return detach(ingress) || removed;
 	}
 
-	void set_route(Interface ingress, const MapRoute& route, bool check_veth_peer = true)
+	/// A route for tagged frames needs `ingress` to see their tags: with receive VLAN offload on,
+	/// it is refused (Error EOPNOTSUPP), or the offload turned off with `turn_off_vlan_offload`.
+	void set_route(Interface ingress, const MapRoute& route, bool check_veth_peer = true,
+		       bool turn_off_vlan_offload = false)
 	{
 		const std::uint32_t key = ingress.ifindex();
 		if (check_veth_peer)
 			check_redirect_target(route.egress);
-		const auto previous = macs_.get(key);
-		// MACs first: the program redirects only once the devmap entry exists
-		macs_.set(key, to_macs(route));
+		if (!route.ingress_tags.empty())
+			require_tags_visible(key, turn_off_vlan_offload,
+					     "route " + route.ingress_tags.text() + "-tagged frames from " + describe_interface(key));
+		const auto previous = routes_.get(key);
+		// MACs and tags first: the program redirects only once the devmap entry exists
+		routes_.set(key, to_abi(route));
 		try {
 			ports_.set(key, route.egress);
 		} catch (const Error& e) {
 			undo(e, [&] {
 				if (previous)
-					macs_.set(key, *previous);
+					routes_.set(key, *previous);
 				else
-					macs_.erase(key);
+					routes_.erase(key);
 			});
 			throw;
 		}
@@ -89,20 +102,23 @@ public:
 	{
 		const std::uint32_t key = ingress.ifindex();
 		const bool had_port = ports_.erase(key); // the devmap first: no redirect without MACs
-		const bool had_macs = macs_.erase(key);
-		return had_port || had_macs;
+		const bool had_route = routes_.erase(key);
+		return had_port || had_route;
 	}
 
 	[[nodiscard]] std::optional<MapRoute> route(Interface ingress) const
 	{
 		const std::uint32_t key = ingress.ifindex();
 		const auto egress = ports_.get(key);
-		const auto macs = egress ? macs_.get(key) : std::nullopt;
-		if (!macs)
+		const auto value = egress ? routes_.get(key) : std::nullopt;
+		if (!value)
 			return std::nullopt;
-		MapRoute route{*egress, {}, {}};
-		std::copy(std::begin(macs->dst), std::end(macs->dst), route.dst_mac.bytes.begin());
-		std::copy(std::begin(macs->src), std::end(macs->src), route.src_mac.bytes.begin());
+		MapRoute route;
+		route.egress = *egress;
+		std::copy(std::begin(value->dst), std::end(value->dst), route.dst_mac.bytes.begin());
+		std::copy(std::begin(value->src), std::end(value->src), route.src_mac.bytes.begin());
+		route.ingress_tags = VlanTags::from_abi(value->ingress);
+		route.egress_tags = VlanTags::from_abi(value->egress);
 		return route;
 	}
 
@@ -122,16 +138,18 @@ private:
 	friend detail::Adopt;
 	explicit MapForwarder(Program program)
 	    : Forwarder(std::move(program)), ports_(this->program(), XDPFWD_MAP_ROUTE_EGRESS),
-	      macs_(this->program().map<std::uint32_t, xdpfwd_macs>(XDPFWD_MAP_PORT_MACS))
+	      routes_(this->program().map<std::uint32_t, xdpfwd_port_route>(XDPFWD_MAP_PORT_ROUTES))
 	{
 	}
 
-	static xdpfwd_macs to_macs(const MapRoute& route)
+	static xdpfwd_port_route to_abi(const MapRoute& route)
 	{
-		xdpfwd_macs macs{};
-		std::copy(route.dst_mac.bytes.begin(), route.dst_mac.bytes.end(), macs.dst);
-		std::copy(route.src_mac.bytes.begin(), route.src_mac.bytes.end(), macs.src);
-		return macs;
+		xdpfwd_port_route value{};
+		std::copy(route.dst_mac.bytes.begin(), route.dst_mac.bytes.end(), value.dst);
+		std::copy(route.src_mac.bytes.begin(), route.src_mac.bytes.end(), value.src);
+		value.ingress = route.ingress_tags.to_abi();
+		value.egress = route.egress_tags.to_abi();
+		return value;
 	}
 
 	// Restores what a refused change touched; if that fails too, the error says so, since the
@@ -148,7 +166,7 @@ private:
 	}
 
 	DevMap ports_;
-	BpfMap<std::uint32_t, xdpfwd_macs> macs_;
+	BpfMap<std::uint32_t, xdpfwd_port_route> routes_;
 };
 
 } // namespace xdpfwd

@@ -50,6 +50,7 @@ struct KeeperStats {
 	std::array<std::uint64_t, net_event_count> events{};  ///< notifications per NetEvent
 	std::uint64_t invalidations = 0;                      ///< generation bumps (each empties the cache)
 	std::uint64_t heartbeats = 0;
+	std::size_t vlan_devices = 0;  ///< VLAN devices on the ports, forwarded since the last link change
 	bool cache_on = false;
 	std::string off_reason;  ///< why the cache is off, when it is
 };
@@ -58,13 +59,14 @@ struct KeeperStats {
 /// notification that can change a FIB lookup, invalidates the cache on each (and on a lost
 /// notification), turns it off while the configuration has something its key leaves out
 /// (policy rules, multipath, ...), and renews a lease without which the program ignores the
-/// cache. Make it in the network namespace of the forwarder's ports. fd() is for a host's
+/// cache. It also keeps the program's VLAN maps equal to the VLAN devices on the ports. Make it in the network namespace of the forwarder's ports. fd() is for a host's
 /// event loop (readable: call process()); KeeperThread runs one on a thread of its own.
 /// Destruction turns the cache off. Throws Error (EPERM without privileges).
 class RouteCacheKeeper {
 public:
 	explicit RouteCacheKeeper(const FibForwarder& fib, KeeperOptions options = {})
-	    : options_(options), safety_(fib.lookup() == FibLookup::direct),
+	    : options_(options), safety_(fib.lookup() == FibLookup::direct), ports_(fib.program(), XDPFWD_MAP_TX_PORTS),
+	      vlans_(fib.program()),
 	      epoll_(::epoll_create1(EPOLL_CLOEXEC)), timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK))
 	{
 		if (!epoll_ || !timer_)
@@ -86,6 +88,7 @@ public:
 			check(::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &interest), [] { return std::string("watch the keeper's fds"); });
 		}
 		invalidate();
+		refresh_vlans();
 		renew();
 	}
 
@@ -104,17 +107,20 @@ public:
 	/// Handles pending notifications and a due heartbeat; never blocks.
 	void process()
 	{
-		bool changed = false;
+		bool changed = false, links_changed = false;
 		monitor_.drain([&](NetEvent event, const nlmsghdr* msg) {
 			safety_.observe(event, msg);
 			std::lock_guard lock(mutex_);
 			++stats_.events[static_cast<std::size_t>(event)];
 			changed = true;
+			links_changed |= event == NetEvent::link || event == NetEvent::overflow;
 		});
 		if (changed) {
 			invalidate(); // first: every entry made before the change is stale from here on
 			safety_.settle();
 		}
+		if (links_changed) // VLAN devices come and go as links
+			refresh_vlans();
 		std::uint64_t expirations = 0;
 		if (::read(timer_.get(), &expirations, sizeof(expirations)) == sizeof(expirations) || changed)
 			renew();
@@ -138,6 +144,16 @@ public:
 	}
 
 private:
+	void refresh_vlans()
+	{
+		std::vector<unsigned> ports;
+		for (const auto& entry : ports_.entries())
+			ports.push_back(entry.ifindex);
+		const auto forwarded = vlans_.sync(vlan_devices(), ports);
+		std::lock_guard lock(mutex_);
+		stats_.vlan_devices = forwarded.size();
+	}
+
 	void invalidate()
 	{
 		__atomic_add_fetch(&control_->generation, 1, __ATOMIC_RELEASE);
@@ -167,6 +183,8 @@ private:
 	KeeperOptions options_;
 	detail::RouteMonitor monitor_; // subscribed before the dump in safety_: nothing falls between
 	detail::CacheSafety safety_;
+	DevMap ports_;
+	detail::VlanMaps vlans_;
 	UniqueFd epoll_;
 	UniqueFd timer_;
 	xdpfwd_cache_control* control_ = nullptr;

@@ -39,6 +39,9 @@ struct AttachOptions {
 	AttachMode mode = AttachMode::automatic;
 	bool force = false;       ///< replace a program something else attached
 	bool persistent = false;  ///< leave it attached when the owner is destroyed
+	/// A port that must see VLAN tags (VLAN devices on it in fib mode, a tagged map route)
+	/// gets its receive VLAN offload turned off instead of being refused.
+	bool turn_off_vlan_offload = false;
 };
 
 /// Which of xdpfwd's programs a loaded program is; foreign: some other tool's.

@@ -24,4 +24,7 @@
 #include "static_forwarder.hpp"  // StaticForwarder: one egress, fixed MACs
 #include "stats.hpp"             // StatsReader, StatsSnapshot, rates_between
 #include "unique_fd.hpp"         // UniqueFd
+#include "vlan_devices.hpp"      // vlan_devices: VLAN devices and the port and tags below them
+#include "vlan_offload.hpp"      // rx_vlan_offloads, require_tags_visible: tags NICs strip
+#include "vlan_tags.hpp"         // VlanTags: 802.1Q / QinQ tag stacks
 #include "xdp_program.hpp"       // XdpProgram: one attachment; find_attached
