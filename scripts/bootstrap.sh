@@ -21,10 +21,11 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 # check it with promtool, which only the prometheus package ships (its server is not started).
 # bird2: tests/test_e2e_bird.cpp runs BIRD in its namespaces (the system's BIRD is not started).
 # qemu-system-x86, busybox-static, kmod, cpio and xz-utils: scripts/vm.sh, which runs the
-# end-to-end tests again on Debian's own kernel in a VM.
+# end-to-end tests again on Debian's own kernel in a VM; tcpdump: the VLAN tests there read the
+# tags and TTLs the hosts receive.
 packages=(clang llvm libbpf-dev bpftool meson ninja-build pkg-config g++ doctest-dev libcli11-dev nlohmann-json3-dev
 	libcpp-httplib-dev iproute2 iputils-ping procps ethtool curl prometheus bird2
-	qemu-system-x86 busybox-static kmod cpio xz-utils "${extra[@]}")
+	qemu-system-x86 busybox-static kmod cpio xz-utils tcpdump "${extra[@]}")
 
 # package -> the service it installs and its process name: the tests want the programs only
 declare -A services=([prometheus]="prometheus.service prometheus" [bird2]="bird.service bird")
