@@ -2,7 +2,9 @@
 /*
  * Fib mode: the kernel's routing table and neighbour cache decide. bpf_fib_lookup returns the
  * egress port and both MACs; every lookup result is counted, and whatever the kernel must answer
- * itself (ICMP errors, ARP/ND, local delivery) is passed up unmodified.
+ * itself (ICMP errors, ARP/ND, local delivery) is passed up unmodified. The VLAN devices on the
+ * ports are forwarded through them: a tagged frame is looked up on its VLAN device, and a frame
+ * routed to a VLAN device leaves through the port below with that device's tags.
  */
 #include "lib/devmap.h"
 #include "lib/forward.h"
