@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "support/checks.hpp"
+#include "support/pinned.hpp"
 #include "support/errors.hpp"
 #include "support/netns.hpp"
 #include "support/ping.hpp"
@@ -279,6 +280,36 @@ TEST_CASE("fib VLANs (BPF_PROG_RUN): tags are pushed, popped and rewritten, 802.
 	check_unknown_vlan(program, trunk, {{q, 300}});       // VID 300, but a C-tag
 	check_unknown_vlan(program, trunk, {{ad, 300}, {q, 11}});
 	check_unknown_vlan(program, plain, {{q, 100}});       // trunk's VLAN, on another port
+}
+
+TEST_CASE("fib VLANs with the route cache: a tagged frame's entry is its VLAN device's, and a hit leaves with the egress device's tags")
+{
+	VlanLab lab;
+	Forwarding forwarding(lab);
+	const auto scope = lab.router.enter();
+	const test::Pinned pinned(::sched_getcpu()); // one CPU's cache (BPF_PROG_RUN runs where the caller does)
+	const KeeperThread keeper(forwarding.fib);
+	const Program& program = forwarding.fib.program();
+	const StatsReader stats(program);
+	const unsigned trunk = ifindex_of("trunk");
+	const MacAddress trunk_mac = lab.router_mac("trunk");
+	for (const bool ipv6 : {false, true}) {
+		CAPTURE(ipv6);
+		const StatsSnapshot before = stats.snapshot();
+		// QinQ in, VLAN 100 out; a late link or address notification may empty the cache once
+		for (int run = 0; run < 5 && stats.snapshot()[Reason::cache_hit].packets == before[Reason::cache_hit].packets; ++run)
+			check_retagged(program, trunk, ipv6, ipv6 ? "2001:db8:2::2" : "198.51.100.2", {{ad, 300}, {q, 10}},
+				       {{q, 100}}, tagged_host_mac, trunk_mac);
+		CHECK(stats.snapshot()[Reason::cache_hit].packets > before[Reason::cache_hit].packets);
+	}
+	// the cache's entries are keyed by the VLAN device the frames arrived on
+	const unsigned qinq_device = ifindex_of("trunk.300.10");
+	bool keyed_by_vlan_device = false;
+	program.per_cpu_map<std::uint32_t, xdpfwd_route_slot>(XDPFWD_MAP_ROUTE_CACHE).for_each(
+	    [&](std::uint32_t, const xdpfwd_route_slot* per_cpu) {
+		    keyed_by_vlan_device |= per_cpu[::sched_getcpu()].ingress == qinq_device;
+	    });
+	CHECK(keyed_by_vlan_device);
 }
 
 TEST_CASE("fib VLANs end to end: pings between a VLAN 100 subinterface, a QinQ stack and an untagged host go through XDP")
