@@ -400,3 +400,36 @@ TEST_CASE("fib VLANs: the keeper adds and removes VLAN devices as they come and 
 	CHECK(forwarding.fib.refresh_vlans().size() == 5);
 	CHECK(has_vlan("trunk.500"));
 }
+
+TEST_CASE("fib VLANs: `xdpfwd run fib --no-cache` follows VLAN devices that come and go, and logs them")
+{
+	const char* cli = std::getenv("XDPFWD_CLI");
+	REQUIRE_MESSAGE(cli, "XDPFWD_CLI names the xdpfwd binary (meson test sets it)");
+	VlanLab lab;
+	must(lab.router.exec("ethtool -K trunk rxvlan off rx-vlan-stag-hw-parse off"));
+	const std::string log = "/tmp/xdpfwd-vlan-run-" + std::to_string(::getpid()) + ".log";
+	// stops by itself: SIGTERM below, or timeout's after 120 s
+	must("rm -f " + log + "; " + lab.router.exec("timeout 120 " + std::string(cli)) +
+	     " run fib plain trunk --no-cache --summary-interval 0 >" + log + " 2>&1 &");
+	const auto logged = [&](const std::string& text) {
+		for (const auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;
+		     std::this_thread::sleep_for(50ms))
+			if (test::output("cat " + log).find(text) != std::string::npos)
+				return true;
+		return false;
+	};
+	REQUIRE_MESSAGE(logged("started: xdpfwd_fib"), test::output("cat " + log));
+	const FibForwarder fib = lab.router.inside([] { return FibForwarder::attached_to("trunk"); });
+	CHECK(fib.vlans().size() == 4);
+	must(lab.router.ip("link add link trunk name trunk.600 type vlan id 600"));
+	CHECK_MESSAGE(logged("trunk.600 (600)"), test::output("cat " + log));
+	CHECK(fib.vlans().size() == 5);
+	must(lab.router.ip("link del trunk.600"));
+	// the second change logged: the four again
+	const std::string four = "VLAN devices forwarded on the ports: trunk.100 (100), trunk.300 (ad:300), trunk.300.10 (300.10), trunk.200 (ad:200)\n";
+	CHECK_MESSAGE(logged(four), test::output("cat " + log));
+	CHECK(fib.vlans().size() == 4);
+	(void)test::run(lab.router.exec("pkill -TERM -f 'run fib plain trunk --no-cache'"));
+	CHECK(logged("detached"));
+	must("rm -f " + log);
+}

@@ -64,6 +64,11 @@ void FollowedForwarder::follow(const Log& log)
 			log(port.name + ": " + e.what());
 		}
 	}
+	try {
+		after_ports(log);
+	} catch (const Error& e) {
+		log(std::string("following the ports' VLAN devices: ") + e.what());
+	}
 }
 
 void FollowedForwarder::follow(Port& port, std::uint32_t ours, const Log& log)
@@ -197,6 +202,24 @@ private:
 	[[nodiscard]] std::string configuration() const override
 	{
 		return std::string(", lookup ") + (fib_.lookup() == FibLookup::direct ? "direct" : "full");
+	}
+
+	// VLAN devices come and go as links do: after every link change the VLAN maps follow (the
+	// route cache's keeper does it too; without the cache nothing else would)
+	void after_ports(const Log& log) override
+	{
+		std::vector<unsigned> before;
+		for (const VlanDevice& device : fib_.vlans())
+			before.push_back(device.ifindex);
+		std::vector<unsigned> now;
+		std::string names;
+		for (const VlanDevice& device : fib_.refresh_vlans()) {
+			now.push_back(device.ifindex);
+			names += (names.empty() ? "" : ", ") + device.name + " (" + device.tags.text() + ")";
+		}
+		std::sort(now.begin(), now.end());
+		if (now != before)
+			log("VLAN devices forwarded on the ports: " + (names.empty() ? std::string("none") : names));
 	}
 
 	FibForwarder fib_;

@@ -62,6 +62,8 @@ protected:
 	[[nodiscard]] virtual std::string configuration() const { return {}; }
 	/// Interfaces the mode depends on without running there (static's egress).
 	virtual void follow_others(const Log&) {}
+	/// What follows the ports (fib: the VLAN devices on them), after follow() has seen to them.
+	virtual void after_ports(const Log&) {}
 	[[nodiscard]] virtual bool others_waiting() const { return false; }
 
 	struct Port {
