@@ -421,6 +421,9 @@ TEST_CASE("fib VLANs: `xdpfwd run fib --no-cache` follows VLAN devices that come
 	REQUIRE_MESSAGE(logged("started: xdpfwd_fib"), test::output("cat " + log));
 	const FibForwarder fib = lab.router.inside([] { return FibForwarder::attached_to("trunk"); });
 	CHECK(fib.vlans().size() == 4);
+	const std::string status = test::output(lab.router.exec(std::string(cli) + " status trunk"));
+	CHECK_MESSAGE(status.find("VLAN devices: trunk.100 (ifindex ") != std::string::npos, status);
+	CHECK_MESSAGE(status.find("[300.10 on trunk (ifindex ") != std::string::npos, status);
 	must(lab.router.ip("link add link trunk name trunk.600 type vlan id 600"));
 	CHECK_MESSAGE(logged("trunk.600 (600)"), test::output("cat " + log));
 	CHECK(fib.vlans().size() == 5);

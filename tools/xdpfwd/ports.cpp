@@ -165,11 +165,17 @@ Json status_json(unsigned ifindex)
 			       const std::vector<unsigned> on = attached_on(fib.program().id());
 			       for (const unsigned port : on)
 				       running.push_back(interface_json(port));
+			       Json vlans = Json::array();
+			       for (const VlanDevice& vlan : fib.vlans())
+				       vlans.push_back({{"interface", interface_json(vlan.ifindex)},
+							{"port", interface_json(vlan.port)},
+							{"tags", vlan.tags.text()}});
 			       status["fib"] = {{"lookup", fib.lookup() == FibLookup::direct ? "direct" : "full"},
 						{"egress", fib.is_egress(ifindex)},
 						{"ports", ports},
 						{"attached_on", running},
 						{"complete", on == fib.egress_ports()},
+						{"vlans", vlans},
 						{"route_cache", {{"on", cache.on}, {"off_reason", off_reason}, {"entries", cache.entries}}}};
 		       },
 	       },
@@ -207,6 +213,12 @@ void print_status(const Json& status)
 			for (const Json& port : fib.at("attached_on"))
 				std::cout << " " << described(port);
 			std::cout << " (rerun the attach command to finish, or detach)";
+		}
+		if (!fib.at("vlans").empty()) {
+			std::cout << "\n  VLAN devices:";
+			for (const Json& vlan : fib.at("vlans"))
+				std::cout << " " << described(vlan.at("interface")) << " [" << vlan.at("tags").get<std::string>()
+					  << " on " << described(vlan.at("port")) << "]";
 		}
 		const Json& cache = fib.at("route_cache");
 		std::cout << "\n  route cache: "
