@@ -60,7 +60,7 @@ std::string tags_text(const Bytes& frame)
 enum class Kind { ipv4, ipv4_options, ipv6 };
 constexpr Kind kinds[] = {Kind::ipv4, Kind::ipv4_options, Kind::ipv6};
 
-const char* name_of(Kind kind)
+std::string name_of(Kind kind)
 {
 	return kind == Kind::ipv4 ? "IPv4" : kind == Kind::ipv4_options ? "IPv4 with 40 option bytes" : "IPv6";
 }
@@ -124,6 +124,7 @@ void check_retagged(const VlanSetup& setup, const Bytes& in, std::size_t in_tags
 	REQUIRE(result.action == XdpAction::redirect);
 	CHECK(tags_text(out) == tags_text(expected));
 	REQUIRE(out.size() == in.size() + vlan_tag_len * out_tags - vlan_tag_len * in_tags);
+	REQUIRE(l3_offset(out) == l3_offset(expected)); // else the IP header is not where the checks below read
 	CHECK(dst_mac(out) == next_hop_mac);
 	CHECK(src_mac(out) == egress_mac);
 	CHECK(l3_ethertype(out) == l3_ethertype(in));
@@ -138,7 +139,7 @@ void check_retagged(const VlanSetup& setup, const Bytes& in, std::size_t in_tags
 }
 
 struct Retag {
-	const char* name;
+	std::string name;
 	WireTags in;          ///< as the frame arrives
 	const char* ingress;  ///< the route's tags (VlanTags::parse)
 	const char* egress;
@@ -155,7 +156,7 @@ const test::VlanTag q10{ethertype_8021q, 10};
 TEST_CASE("VlanTags: parse and text round trip, for 802.1Q, 802.1ad and QinQ")
 {
 	struct Case {
-		const char* text;
+		std::string text;
 		VlanTags tags;
 		const char* canonical;
 	};
@@ -194,12 +195,12 @@ TEST_CASE("VlanTags: parse and text round trip, for 802.1Q, 802.1ad and QinQ")
 
 TEST_CASE("VlanTags: bad text is refused with EINVAL, naming it")
 {
-	for (const char* bad : {"0", "4095", "10000", "1.2.3", "x", "100.", ".100", "1..2", "-1", "+1", " 100", "100 ",
+	for (const std::string bad : {"0", "4095", "10000", "1.2.3", "x", "100.", ".100", "1..2", "-1", "+1", " 100", "100 ",
 				"0x10", "q:", "ad:", "dot1q:100", "Q:100", "100.0", "0.100", "none.1"}) {
 		CAPTURE(bad);
 		CHECK(errno_of([&] { (void)VlanTags::parse(bad); }) == EINVAL);
 		const std::string message = message_of([&] { (void)VlanTags::parse(bad); });
-		CHECK(message.find("\"" + std::string(bad) + "\"") != std::string::npos);
+		CHECK(message.find("\"" + bad + "\"") != std::string::npos);
 		CHECK(message.find("1..4094") != std::string::npos); // what would be right
 	}
 }
@@ -285,8 +286,8 @@ TEST_CASE("map: tags are popped, pushed and rewritten, for IPv4 and IPv6")
 TEST_CASE("map: frames with other tags than the route's reach the kernel unchanged, counted as vlan")
 {
 	struct Mismatch {
-		const char* route; ///< the route's ingress tags
-		const char* name;
+		std::string route; ///< the route's ingress tags
+		std::string name;
 		WireTags in;
 	};
 	const Mismatch cases[] = {
