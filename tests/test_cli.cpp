@@ -662,6 +662,103 @@ TEST_CASE("cli: --json of status, route list and stats is valid JSON, also for i
 	check_host_unchanged(before, xdpfwd::test::unique_name("cj"));
 }
 
+namespace {
+
+/// The receive VLAN offloads on at `ifname` in `netns`, as the library reads them (ethtool's
+/// own names differ between its versions).
+std::vector<std::string> offloads_in(const std::string& netns, const std::string& ifname)
+{
+	const xdpfwd::NetnsScope scope(netns);
+	return xdpfwd::rx_vlan_offloads(xdpfwd::ifindex_of(ifname));
+}
+
+} // namespace
+
+TEST_CASE("cli: VLAN tags on map routes (--in-vlan, --out-vlan) and turning receive VLAN offload off")
+{
+	const HostState before = HostState::now();
+	{
+		ScenarioGuard s("v");
+		s.up();
+		const std::string R = s.in_router();
+		const std::string macs = " --dst-mac 02:00:5e:00:53:01";
+		const std::string both_off = "turned rx-vlan-hw-parse and rx-vlan-stag-hw-parse off on ";
+		auto router_clean = [&] { CHECK(xfwd(R + "status").out == "no XDP programs attached\n"); };
+
+		// tags that VlanTags::parse refuses: a command-line mistake (2), one line naming the value
+		for (const std::string bad : {"0", "4095", "1.2.3", "x", "100."}) {
+			check_refusal(xfwd(R + "route set dos uno --in-vlan " + bad), 2, {"--in-vlan", "\"" + bad + "\"", "1..4094"});
+			check_refusal(xfwd(R + "route set dos uno --out-vlan " + bad), 2, {"--out-vlan", "\"" + bad + "\""});
+		}
+		check_refusal(xfwd(R + "route set dos uno --in-vlan"), 2, {"--in-vlan"});
+		router_clean();
+
+		// fib: a port with a VLAN device is refused while it strips tags; --vlan-offload-off turns
+		// the offload off there, and only there. A kernel without 802.1Q (CONFIG_VLAN_8021Q unset,
+		// as on the CI's host) has no VLAN devices: then the flag must change nothing.
+		REQUIRE(!offloads_in(s.router(), "uno").empty());
+		const Result vlan = sh("ip -n " + s.router() + " link add link uno name uno.5 type vlan id 5");
+		Result r;
+		if (vlan.status == 0) {
+			check_refusal(xfwd(R + "attach fib uno dos"), 1, {"uno", "ethtool -K uno", "--vlan-offload-off"});
+			router_clean();
+			r = ok(R + "attach fib uno dos --vlan-offload-off");
+			CHECK_MESSAGE(contains(r.out, both_off + "uno (ifindex"), r);
+			CHECK(offloads_in(s.router(), "uno").empty());
+		} else {
+			MESSAGE("no VLAN devices in this kernel (", vlan.err, "): attach fib --vlan-offload-off without them");
+			r = ok(R + "attach fib uno dos --vlan-offload-off");
+			CHECK(!offloads_in(s.router(), "uno").empty());
+		}
+		CHECK_MESSAGE(!contains(r.out, "off on dos"), r);
+		CHECK(!offloads_in(s.router(), "dos").empty());
+		ok(R + "detach uno dos");
+		if (vlan.status == 0)
+			xdpfwd::test::must("ip -n " + s.router() + " link del uno.5");
+
+		// map: a route for tagged frames is refused while IN strips tags, and nothing is set
+		ok(R + "attach map uno dos");
+		check_refusal(xfwd(R + "route set dos uno --in-vlan 100" + macs), 1, {"dos", "ethtool -K dos", "Operation not supported"});
+		CHECK(lines_of(xfwd(R + "route list").out).size() == 2); // header, "(no routes)"
+		r = ok(R + "route set dos uno --in-vlan 300.10 --out-vlan ad:100 --vlan-offload-off" + macs);
+		CHECK_MESSAGE(contains(r.out, both_off + "dos (ifindex"), r);
+		CHECK_MESSAGE(contains(r.out, " in-vlan 300.10 out-vlan ad:100\n"), r);
+		CHECK(offloads_in(s.router(), "dos").empty());
+		// tags only on the way out need no offload turned off; an untagged route says nothing of tags
+		r = ok(R + "route set uno dos --out-vlan q:7.8" + macs);
+		CHECK_MESSAGE(contains(r.out, " in-vlan none out-vlan q:7.8\n"), r);
+		CHECK_MESSAGE(!contains(r.out, "turned"), r);
+		r = ok(R + "route list");
+		CHECK_MESSAGE(lines_of(r.out).size() == 3, r);
+		CHECK_MESSAGE(contains(r.out, "in-vlan 300.10 out-vlan ad:100"), r);
+		CHECK_MESSAGE(contains(r.out, "in-vlan none out-vlan q:7.8"), r);
+		r = ok(R + "route list --json");
+		CHECK(python_json(r.out, "sorted([x['ingress']['interface'], x['in_vlan'], x['out_vlan']] for x in d['programs'][0]['routes'])") ==
+		      R"([["dos", "300.10", "ad:100"], ["uno", "none", "q:7.8"]])");
+		r = ok(R + "status dos --json");
+		CHECK(python_json(r.out, "[d['interfaces'][0]['map']['route'][k] for k in ('in_vlan', 'out_vlan')]") == R"(["300.10", "ad:100"])");
+		r = ok(R + "route set uno dos" + macs);
+		CHECK_MESSAGE(!contains(r.out, "vlan"), r);
+		CHECK_MESSAGE(contains(ok(R + "route list").out, "in-vlan 300.10 out-vlan ad:100"), r);
+		ok(R + "detach uno dos");
+		router_clean();
+
+		// attach map --vlan-offload-off: off on every port at once, so that route set needs no flag
+		xdpfwd::test::must("ip -n " + s.router() + " link add extra0 type veth peer name extra1");
+		xdpfwd::test::must("ip -n " + s.router() + " link set extra0 up");
+		xdpfwd::test::must("ip -n " + s.router() + " link set extra1 up");
+		REQUIRE(!offloads_in(s.router(), "extra0").empty());
+		r = ok(R + "attach map extra0 uno --vlan-offload-off");
+		CHECK_MESSAGE(contains(r.out, both_off + "extra0 (ifindex"), r);
+		CHECK(offloads_in(s.router(), "extra0").empty());
+		r = ok(R + "route set extra0 uno --in-vlan ad:4094" + macs);
+		CHECK_MESSAGE(contains(r.out, "in-vlan ad:4094 out-vlan none"), r);
+		ok(R + "detach extra0 uno");
+		router_clean();
+	}
+	check_host_unchanged(before, xdpfwd::test::unique_name("cv"));
+}
+
 TEST_CASE("cli: Ctrl-C during the demo ends it within a second and leaves nothing behind")
 {
 	// On an idle machine it builds the scenario at 0.15 s and pings later (under load the moments

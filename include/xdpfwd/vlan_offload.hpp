@@ -149,9 +149,10 @@ inline void require_tags_visible(unsigned port, bool turn_off, const std::string
 	}
 	const std::string name = name_of(port);
 	throw Error(EOPNOTSUPP, why,
-		    detail::Ethtool::join(on) + " is on, so the NIC strips tags before XDP sees them; run `ethtool -K " + name +
-			" rxvlan off rx-vlan-stag-hw-parse off` (xdpfwd attach --vlan-offload-off does it), and on a veth "
-			"turn txvlan off on its peer too");
+		    detail::Ethtool::join(on) + (on.size() > 1 ? " are" : " is") +
+			" on, so the NIC strips tags before XDP sees them; run `ethtool -K " + name +
+			" rxvlan off rx-vlan-stag-hw-parse off` (--vlan-offload-off of xdpfwd attach and route set does it), "
+			"and on a veth turn txvlan off on its peer too");
 }
 
 } // namespace xdpfwd

@@ -14,11 +14,17 @@ const CLI::Validator& mac_address()
 	return check;
 }
 
+const CLI::Validator& vlan_tags()
+{
+	static const CLI::Validator check = parses_with([](const std::string& text) { (void)VlanTags::parse(text); }, "TAGS");
+	return check;
+}
+
 AttachOptions AttachFlags::options() const
 {
 	static const std::map<std::string, AttachMode> modes{
 	    {"auto", AttachMode::automatic}, {"native", AttachMode::native}, {"generic", AttachMode::generic}};
-	return {modes.at(mode), force, false};
+	return {modes.at(mode), force, false, vlan_offload_off};
 }
 
 void add_attach_flags(CLI::App& command, AttachFlags& flags)
@@ -29,6 +35,11 @@ void add_attach_flags(CLI::App& command, AttachFlags& flags)
 	command.add_flag("--force", flags.force, "replace a program something else attached");
 	command.add_flag("--no-peer-check", flags.no_peer_check,
 			 "allow a veth redirect target whose peer has neither XDP nor GRO");
+}
+
+void add_vlan_offload_flag(CLI::App& mode, AttachFlags& flags, const std::string& where)
+{
+	mode.add_flag("--vlan-offload-off", flags.vlan_offload_off, "turn receive VLAN offload off " + where);
 }
 
 StaticRoute StaticArgs::route(bool check_veth_peer) const

@@ -1,5 +1,5 @@
 // What `attach` and `run` share on the command line: how to attach (--mode, --force,
-// --no-peer-check), static mode's arguments and fib mode's --lookup.
+// --no-peer-check, --vlan-offload-off), static mode's arguments and fib mode's --lookup.
 #pragma once
 
 #include <string>
@@ -17,12 +17,19 @@ struct AttachFlags {
 	std::string mode = "auto";
 	bool force = false;
 	bool no_peer_check = false;
+	bool vlan_offload_off = false; ///< AttachOptions::turn_off_vlan_offload
 
 	[[nodiscard]] AttachOptions options() const;
 };
 
 /// --mode, --force and --no-peer-check on `command` (its modes accept them too: fallthrough).
 void add_attach_flags(CLI::App& command, AttachFlags& flags);
+
+/// --vlan-offload-off on `mode` (attach's map and fib), which turns the offload off `where`.
+void add_vlan_offload_flag(CLI::App& mode, AttachFlags& flags, const std::string& where);
+
+/// A CLI11 check: VLAN tags as VlanTags::parse reads them ("100", "300.10", "ad:100", "none").
+const CLI::Validator& vlan_tags();
 
 /// A CLI11 check: a MAC address, refused with MacAddress::parse's own explanation.
 const CLI::Validator& mac_address();

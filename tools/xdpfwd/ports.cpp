@@ -94,18 +94,55 @@ std::string described(const Json& interface)
 	return name.is_null() ? index : name.get<std::string>() + " (" + index + ")";
 }
 
+/// A route as status and route list show it; the tags spelled as --in-vlan and --out-vlan take
+/// them ("none", "100", "300.10").
 Json route_json(unsigned ingress, const MapRoute& route)
 {
 	return {{"ingress", interface_json(ingress)},
 		{"egress", interface_json(route.egress)},
 		{"dst_mac", route.dst_mac.to_string()},
-		{"src_mac", route.src_mac.to_string()}};
+		{"src_mac", route.src_mac.to_string()},
+		{"in_vlan", route.ingress_tags.text()},
+		{"out_vlan", route.egress_tags.text()}};
 }
 
+/// "uno (ifindex 2) -> dos (ifindex 3) dst MAC src MAC", and the tags when either side has some.
 void print_route(const Json& route)
 {
 	std::cout << "  " << described(route.at("ingress")) << " -> " << described(route.at("egress")) << " dst "
-		  << route.at("dst_mac").get<std::string>() << " src " << route.at("src_mac").get<std::string>() << "\n";
+		  << route.at("dst_mac").get<std::string>() << " src " << route.at("src_mac").get<std::string>();
+	const std::string in = route.at("in_vlan").get<std::string>();
+	const std::string out = route.at("out_vlan").get<std::string>();
+	if (in != "none" || out != "none")
+		std::cout << " in-vlan " << in << " out-vlan " << out;
+	std::cout << "\n";
+}
+
+/// The receive VLAN offloads on at each of `ports` (none where ethtool cannot tell), to say
+/// afterwards what --vlan-offload-off turned off.
+std::map<unsigned, std::vector<std::string>> vlan_offloads_on(const std::vector<unsigned>& ports)
+{
+	std::map<unsigned, std::vector<std::string>> on;
+	for (const unsigned port : ports) {
+		try {
+			on[port] = rx_vlan_offloads(port);
+		} catch (const Error&) {
+			on[port] = {}; // no ethtool features (some virtual devices): nothing to turn off
+		}
+	}
+	return on;
+}
+
+void report_offloads_turned_off(const std::map<unsigned, std::vector<std::string>>& before)
+{
+	for (const auto& [port, on] : before) {
+		if (on.empty() || !rx_vlan_offloads(port).empty())
+			continue;
+		std::string names;
+		for (const auto& name : on)
+			names += (names.empty() ? "" : " and ") + name;
+		std::cout << "turned " << names << " off on " << describe_interface(port) << "\n";
+	}
 }
 
 /// Where the program with `id` runs in this namespace, in ifindex order.
@@ -252,7 +289,7 @@ std::vector<unsigned> interfaces_or_all(const std::vector<std::string>& names,
 // The commands
 
 struct AttachArgs {
-	AttachFlags flags;
+	AttachFlags flags; // --vlan-offload-off: map and fib only
 	bool replace = false;
 	std::vector<std::string> interfaces; // map, fib, pass
 	StaticArgs fixed;
@@ -310,6 +347,14 @@ int attach_all(Forwarder& forwarder, const std::vector<unsigned>& ports, F&& add
 	return exit_ok;
 }
 
+/// Map mode attaches before any route exists: --vlan-offload-off turns the offload off now, so
+/// that the tagged routes `route set --in-vlan` adds later find the tags visible.
+void turn_off_for_tagged_routes(unsigned port, const AttachFlags& flags)
+{
+	if (flags.vlan_offload_off)
+		require_tags_visible(port, true, {});
+}
+
 /// attach MODE IF...: continue what runs (left_behind) or load anew; with --replace, swap the
 /// mode's program in where anything runs (a fresh copy sharing the maps when it is this mode).
 template <class F>
@@ -327,6 +372,8 @@ int attach_mode(const AttachArgs& args, ForwarderKind kind, const std::function<
 					check_redirect_target(ifindex);
 				forwarder.enable_egress(ifindex); // before it runs there: routes may leave by it at once
 			}
+			if constexpr (std::is_same_v<F, MapForwarder>)
+				turn_off_for_tagged_routes(ifindex, args.flags);
 			forwarder.replace_on(ifindex, args.flags.options()); // not add(): that would detach first
 		});
 	}
@@ -379,19 +426,27 @@ void add_attach(CLI::App& app, Action& action)
 			    ->group("Modes");
 	map->footer("example: xdpfwd -n router attach map uno dos && xdpfwd -n router route set dos uno");
 	map->add_option("IF", args->interfaces, "the ports")->required();
+	add_vlan_offload_flag(*map, args->flags, "on every IF, so that XDP sees tags (route set --in-vlan)");
 	on_command(map, action, [args] {
-		return attach_mode<MapForwarder>(
-		    *args, ForwarderKind::map, [] { return MapForwarder(); },
-		    [&](MapForwarder& forwarder, unsigned ifindex) { forwarder.attach(ifindex, args->flags.options()); });
+		const auto offloads = vlan_offloads_on(args->flags.vlan_offload_off ? resolve(args->interfaces) : std::vector<unsigned>{});
+		const int status = attach_mode<MapForwarder>(
+		    *args, ForwarderKind::map, [] { return MapForwarder(); }, [&](MapForwarder& forwarder, unsigned ifindex) {
+			    turn_off_for_tagged_routes(ifindex, args->flags);
+			    forwarder.attach(ifindex, args->flags.options());
+		    });
+		report_offloads_turned_off(offloads);
+		return status;
 	});
 
 	CLI::App* fib = attach->add_subcommand("fib", "the kernel's routing table decides; every IF is a port")
 			    ->group("Modes");
 	fib->add_option("IF", args->interfaces, "the ports")->required();
 	add_lookup_option(*fib, args->lookup);
+	add_vlan_offload_flag(*fib, args->flags, "on the IFs with VLAN devices (else such an IF is refused)");
 	on_command(fib, action, [args] {
 		const FibLookup lookup = parse_lookup(args->lookup);
-		return attach_mode<FibForwarder>(
+		const auto offloads = vlan_offloads_on(args->flags.vlan_offload_off ? resolve(args->interfaces) : std::vector<unsigned>{});
+		const int status = attach_mode<FibForwarder>(
 		    *args, ForwarderKind::fib, [&] { return FibForwarder(lookup); },
 		    [&](FibForwarder& forwarder, unsigned ifindex) {
 			    forwarder.add_port(ifindex, args->flags.options(), !args->flags.no_peer_check);
@@ -399,6 +454,8 @@ void add_attach(CLI::App& app, Action& action)
 		    [&](const Program& program) {
 			    return read_rodata<xdpfwd_fib::xdpfwd_fib__rodata>(program).direct_lookup == (lookup == FibLookup::direct);
 		    });
+		report_offloads_turned_off(offloads);
+		return status;
 	});
 
 	CLI::App* pass = attach->add_subcommand("pass", "passes everything: the program a veth peer needs")->group("Modes");
@@ -471,7 +528,9 @@ void add_status(CLI::App& app, Action& action)
 struct RouteArgs {
 	std::string in, out;
 	std::optional<std::string> dst_mac, src_mac, via;
+	std::string in_vlan = "none", out_vlan = "none";
 	bool no_peer_check = false;
+	bool vlan_offload_off = false;
 	ListArgs list;
 };
 
@@ -486,22 +545,39 @@ void add_route(CLI::App& app, Action& action)
 
 	CLI::App* set = route->add_subcommand("set", "route IN's packets out of OUT\n"
 	    "Without --dst-mac the MAC is discovered: the neighbour cache entry on OUT (for --via ADDR,\n"
-	    "resolved on demand), else the MAC of OUT's veth peer. --src-mac defaults to OUT's own MAC.")->group("Actions");
-	set->footer("example: xdpfwd -n router route set dos uno --via 192.0.2.2");
+	    "resolved on demand), else the MAC of OUT's veth peer. --src-mac defaults to OUT's own MAC.\n"
+	    "With --in-vlan only frames tagged exactly so take the route (others go to the kernel); they\n"
+	    "leave with the --out-vlan tags instead (popped, pushed or rewritten). TAGS: 100 (802.1Q),\n"
+	    "300.10 (QinQ: 802.1ad 300, then 802.1Q 10), ad:100 or q:300.10 to name the outer TPID, none.")->group("Actions");
+	set->footer("example: xdpfwd -n router route set dos uno --via 192.0.2.2\n"
+		    "example: xdpfwd -n router route set dos uno --in-vlan 300.10 --out-vlan none --vlan-offload-off");
 	set->add_option("IN", args->in, "ingress interface (runs the map program)")->required();
 	set->add_option("OUT", args->out, "egress interface")->required();
 	set->add_option("--dst-mac", args->dst_mac, "destination MAC")->check(mac_address())->option_text("MAC");
 	set->add_option("--src-mac", args->src_mac, "source MAC")->check(mac_address())->option_text("MAC");
 	set->add_option("--via", args->via, "discover the destination MAC of this neighbour address")->option_text("ADDR");
+	set->add_option("--in-vlan", args->in_vlan, "take only frames with these tags (default none: untagged)")
+	    ->check(vlan_tags())
+	    ->option_text("TAGS");
+	set->add_option("--out-vlan", args->out_vlan, "send with these tags instead (default none: untagged)")
+	    ->check(vlan_tags())
+	    ->option_text("TAGS");
+	set->add_flag("--vlan-offload-off", args->vlan_offload_off,
+		      "turn IN's receive VLAN offload off (else --in-vlan is refused while it is on)");
 	set->add_flag("--no-peer-check", args->no_peer_check, "allow a veth OUT whose peer has neither XDP nor GRO");
 	on_command(set, action, [args] {
 		const unsigned ingress = Interface(args->in).ifindex();
 		const unsigned egress = Interface(args->out).ifindex();
-		MapRoute route{egress, {}, {}};
+		MapRoute route;
+		route.egress = egress;
+		route.ingress_tags = VlanTags::parse(args->in_vlan);
+		route.egress_tags = VlanTags::parse(args->out_vlan);
 		route.dst_mac = args->dst_mac ? MacAddress::parse(*args->dst_mac) : discover_dst_mac(egress, args->via);
 		route.src_mac = args->src_mac ? MacAddress::parse(*args->src_mac) : mac_of(egress);
 		MapForwarder forwarder = MapForwarder::attached_to(ingress);
-		forwarder.set_route(ingress, route, !args->no_peer_check);
+		const auto offloads = vlan_offloads_on(args->vlan_offload_off ? std::vector<unsigned>{ingress} : std::vector<unsigned>{});
+		forwarder.set_route(ingress, route, !args->no_peer_check, args->vlan_offload_off);
+		report_offloads_turned_off(offloads);
 		std::cout << "route set:\n";
 		print_route(route_json(ingress, route));
 		return exit_ok;

@@ -145,8 +145,8 @@ void Scenario::wire(const std::string& mode)
 		forwarder.persist();
 	} else if (mode == "map") {
 		MapForwarder forwarder;
-		forwarder.add_port(dos_port, {uno_port, uno_host, mac_of(uno_port)});
-		forwarder.add_port(uno_port, {dos_port, dos_host, mac_of(dos_port)});
+		forwarder.add_port(dos_port, {uno_port, uno_host, mac_of(uno_port), {}, {}}); // untagged both ways
+		forwarder.add_port(uno_port, {dos_port, dos_host, mac_of(dos_port), {}, {}});
 		forwarder.persist();
 	} else if (mode == "fib" || mode == "fib-full" || mode == "fib-direct") {
 		FibForwarder forwarder(mode == "fib-direct" ? FibLookup::direct : FibLookup::full);
