@@ -436,3 +436,30 @@ TEST_CASE("fib VLANs: `xdpfwd run fib --no-cache` follows VLAN devices that come
 	CHECK(logged("detached"));
 	must("rm -f " + log);
 }
+
+TEST_CASE("fib VLANs: `xdpfwd attach fib --replace` (a change of mode) checks the offload and fills the VLAN maps")
+{
+	const char* cli = std::getenv("XDPFWD_CLI");
+	REQUIRE_MESSAGE(cli, "XDPFWD_CLI names the xdpfwd binary (meson test sets it)");
+	VlanLab lab;
+	const std::string xdpfwd = lab.router.exec(std::string(cli));
+	int status = 0;
+	std::string out = test::output(xdpfwd + " attach map plain trunk", &status);
+	REQUIRE_MESSAGE(status == 0, out);
+	out = test::output(xdpfwd + " attach fib --replace plain trunk", &status);
+	CHECK_MESSAGE(status != 0, out);
+	CHECK_MESSAGE(out.find("ethtool -K trunk") != std::string::npos, out);
+	CHECK_MESSAGE(out.find("--vlan-offload-off") != std::string::npos, out);
+	out = test::output(xdpfwd + " attach fib --replace plain trunk --vlan-offload-off", &status);
+	CHECK_MESSAGE(status == 0, out);
+	const FibForwarder fib = lab.router.inside([] { return FibForwarder::attached_to("trunk"); });
+	CHECK(fib.vlans().size() == 4);
+	CHECK(lab.router.inside([] { return rx_vlan_offloads(ifindex_of("trunk")); }).empty());
+	// and it forwards them: a ping through VLAN 100
+	CHECK(ping_from(lab.plain, "198.51.100.2").received == 3);
+	const StatsSnapshot before = fib.stats().snapshot();
+	CHECK(ping_from(lab.plain, "198.51.100.2").received == 3);
+	CHECK(fib.stats().snapshot()[XdpAction::redirect].packets - before[XdpAction::redirect].packets == 6);
+	out = test::output(xdpfwd + " detach plain trunk", &status);
+	CHECK_MESSAGE(status == 0, out);
+}

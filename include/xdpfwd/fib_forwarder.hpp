@@ -73,9 +73,7 @@ public:
 		if (check_veth_peer)
 			check_redirect_target(port.ifindex());
 		const auto devices = vlan_devices();
-		if (std::any_of(devices.begin(), devices.end(), [&](const VlanDevice& d) { return d.port == port.ifindex(); }))
-			require_tags_visible(port.ifindex(), options.turn_off_vlan_offload,
-					     "forward the VLAN devices on " + describe_interface(port.ifindex()));
+		require_vlan_tags_visible(port, options.turn_off_vlan_offload, devices);
 		const bool was_enabled = is_egress(port);
 		enable_egress(port);
 		try {
@@ -95,6 +93,14 @@ public:
 		const bool detached = detach(port);
 		vlans_.sync(vlan_devices(), egress_ports());
 		return detached || disabled;
+	}
+
+	/// When VLAN devices sit on `port`, makes sure XDP sees their tags there: turns receive VLAN
+	/// offload off with `turn_off`, else throws Error(EOPNOTSUPP) naming the fix (add_port does this).
+	static void require_vlan_tags_visible(Interface port, bool turn_off, const std::vector<VlanDevice>& devices = vlan_devices())
+	{
+		if (std::any_of(devices.begin(), devices.end(), [&](const VlanDevice& d) { return d.port == port.ifindex(); }))
+			require_tags_visible(port.ifindex(), turn_off, "forward the VLAN devices on " + describe_interface(port.ifindex()));
 	}
 
 	/// Makes the program's VLAN maps match the VLAN devices now stacked on the egress ports, and

@@ -232,7 +232,12 @@ public:
 
 private:
 	Forwarder& owned_forwarder() override { return map_; }
-	void add(unsigned ifindex) override { map_.attach(ifindex, options()); }
+	void add(unsigned ifindex) override
+	{
+		if (options().turn_off_vlan_offload) // routes come later (route set): XDP must see tags by then
+			require_tags_visible(ifindex, true, {});
+		map_.attach(ifindex, options());
+	}
 	bool remove(unsigned ifindex) override
 	{
 		map_.remove_route(ifindex);

@@ -370,7 +370,9 @@ int attach_mode(const AttachArgs& args, ForwarderKind kind, const std::function<
 			if constexpr (std::is_same_v<F, FibForwarder>) {
 				if (!args.flags.no_peer_check)
 					check_redirect_target(ifindex);
+				forwarder.require_vlan_tags_visible(ifindex, args.flags.vlan_offload_off);
 				forwarder.enable_egress(ifindex); // before it runs there: routes may leave by it at once
+				forwarder.refresh_vlans();        // a fresh program (a change of mode) has none yet
 			}
 			if constexpr (std::is_same_v<F, MapForwarder>)
 				turn_off_for_tagged_routes(ifindex, args.flags);

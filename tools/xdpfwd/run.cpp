@@ -339,6 +339,7 @@ void add_run_command(CLI::App& app, Action& action)
 	    ->check(CLI::Range(1, 1 << 24))
 	    ->option_text("N")
 	    ->excludes(no_cache);
+	add_vlan_offload_flag(*fib, args->flags, "on the IFs with VLAN devices (else such an IF is refused)");
 	on_run_command(fib, action, args, [args] {
 		return follow_fib(args->interfaces, parse_lookup(args->lookup), args->cache_entries, args->flags);
 	});
@@ -347,6 +348,7 @@ void add_run_command(CLI::App& app, Action& action)
 			    ->group("Modes");
 	map->footer("example: xdpfwd -n router run map uno dos   (then: xdpfwd -n router route set dos uno)");
 	map->add_option("IF", args->interfaces, "the ports")->required();
+	add_vlan_offload_flag(*map, args->flags, "on every IF, so that XDP sees tags (route set --in-vlan)");
 	on_run_command(map, action, args, [args] { return follow_map(args->interfaces, args->flags); });
 
 	CLI::App* fixed = run->add_subcommand("static", "everything arriving on IN leaves through OUT towards DST_MAC")
