@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <stdexcept>
 
 #include "bench_abi.h"
 
@@ -70,6 +71,7 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 		       xdpfwd::check(bpf_map__set_max_entries(s.maps.dest_table, blocks * BENCH_DEST_SLOTS),
 				     [] { return std::string("size the generator's destination table"); });
 	       }),
+      gen_vlan("bench_gen_vlan", [&](xfb_gen_vlan& s) { set_templates(s, frame4, frame6); }),
       harness("bench_harness", [&](xfb_harness& s) { set_templates(s, frame4, frame6); }),
       sink("bench_sink", [](xfb_sink&) {}),
       witness("bench_witness",
@@ -83,7 +85,9 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
       bare_devmap("bare_devmap", [&](xfb_bare_devmap& s) { configure_bare(topo, *s.rodata); }),
       gen_program(Skeleton<xfb_gen>::program(gen->progs.bench_gen)),
       gen_zipf_program(Skeleton<xfb_gen>::program(gen_zipf->progs.bench_gen)),
+      gen_vlan_program(Skeleton<xfb_gen_vlan>::program(gen_vlan->progs.bench_gen_vlan)),
       harness_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness)),
+      harness_vlan_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness_vlan)),
       noop_program(Skeleton<xfb_harness>::program(harness->progs.bench_noop)),
       sink_program(Skeleton<xfb_sink>::program(sink->progs.bench_sink)),
       witness_program(Skeleton<xfb_witness>::program(witness->progs.bench_witness)),
@@ -101,6 +105,12 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 	// a veth accepts redirected frames only when its peer runs XDP: the sink does, everywhere
 	for (const Router& r : topo.routers())
 		attachments_.push_back(attach_in(topo.sink(), sink_program, r.sink_if, AttachMode::native));
+	if (const Router* vlan = topo.vlan_router()) {
+		attachments_.push_back(attach_in(topo.gen(), gen_vlan_program, "idle4", AttachMode::generic));
+		attachments_.push_back(attach_in(topo.gen(), harness_vlan_program, "idle5", AttachMode::generic));
+		attachments_.push_back(attach_in(topo.sink(), sink_program, vlan->sink_if, AttachMode::native));
+		load_vlan(*vlan->ns);
+	}
 	for (const char* port : {"c0", "c1"})
 		attachments_.push_back(attach_in(topo.sink(), witness_program, port, AttachMode::native));
 
@@ -115,6 +125,26 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 	fib_full_cache.emplace(*topo.routers().front().ns, xdpfwd::FibLookup::full, cache_entries, std::vector<std::string>{"rout"});
 	fib_direct_cache.emplace(*topo.routers().front().ns, xdpfwd::FibLookup::direct, cache_entries,
 				 std::vector<std::string>{"rout"});
+}
+
+void Programs::load_vlan(const Netns& router)
+{
+	fib_vlan.emplace(xdpfwd::FibLookup::full);
+	router.inside([&] {
+		// what add_port does for a port with VLAN devices, short of attaching (each run does):
+		// tags visible to XDP, the port an egress, so that its VLAN devices fill the VLAN maps
+		const unsigned rin = xdpfwd::ifindex_of("rin");
+		xdpfwd::require_tags_visible(rin, true, "forward the VLAN row's tagged frames");
+		fib_vlan->enable_egress(rin);
+		fib_vlan->enable_egress(xdpfwd::ifindex_of("rout"));
+		const auto vlans = fib_vlan->refresh_vlans();
+		const xdpfwd::VlanTags tags(xdpfwd::VlanTag{xdpfwd::tpid_8021q, BENCH_VLAN_ID});
+		if (vlans.size() != 1 || vlans[0].ifindex != xdpfwd::ifindex_of(vlan_ingress) || vlans[0].port != rin ||
+		    !(vlans[0].tags == tags))
+			throw std::runtime_error("the VLAN row's fib forwarder does not hold " + std::string(vlan_ingress) +
+						 " (VID " + std::to_string(BENCH_VLAN_ID) + " on rin) in its VLAN maps: " +
+						 std::to_string(vlans.size()) + " VLAN devices there");
+	});
 }
 
 void Programs::load_scale(const Topology& topo)
@@ -162,6 +192,14 @@ const xdpfwd::Program& Programs::generator(Distribution d, int family, unsigned 
 	bss.route_count = destinations;
 	bss.table_base = router ? zipf_block(router, family) * BENCH_DEST_SLOTS : 0;
 	return d == Distribution::zipf ? gen_zipf_program : gen_program;
+}
+
+const xdpfwd::Program& Programs::vlan_generator(int family)
+{
+	gen_vlan->bss->family = static_cast<std::uint32_t>(family);
+	gen_vlan->bss->route_count = 0;
+	gen_vlan->bss->table_base = 0;
+	return gen_vlan_program;
 }
 
 void Programs::aim_harness(const xdpfwd::Program& target, int family, unsigned destinations)

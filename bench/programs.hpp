@@ -18,6 +18,7 @@
 #include "xfb_bare_devmap.skel.h"
 #include "xfb_bare_redirect.skel.h"
 #include "xfb_gen.skel.h"
+#include "xfb_gen_vlan.skel.h"
 #include "xfb_harness.skel.h"
 #include "xfb_sink.skel.h"
 #include "xfb_witness.skel.h"
@@ -78,7 +79,7 @@ private:
 xdpfwd::XdpProgram attach_in(const Netns& ns, const xdpfwd::Program& program, const std::string& ifname,
 			     xdpfwd::AttachMode mode);
 
-/// The permanent attachments: generator and harness on the idle pair, sink on every sink port,
+/// The permanent attachments: generators and harness on the idle pairs, sink on every sink port,
 /// the witness on the coherence router's two sink ports.
 class Programs {
 public:
@@ -98,6 +99,9 @@ public:
 	/// (`destinations` of them; 0: the template's destination).
 	const xdpfwd::Program& generator(Distribution d, int family, unsigned destinations, std::size_t router = 0);
 
+	/// The VLAN row's generator (the template's destination, tagged BENCH_VLAN_ID), set up for `family`.
+	const xdpfwd::Program& vlan_generator(int family);
+
 	/// Makes the harness tail-call `target` on `family` frames (with random destinations among
 	/// `destinations`, 0: the template's).
 	void aim_harness(const xdpfwd::Program& target, int family, unsigned destinations);
@@ -108,12 +112,13 @@ public:
 	const std::uint32_t cache_entries;
 	Skeleton<xfb_gen> gen;
 	Skeleton<xfb_gen> gen_zipf;
+	Skeleton<xfb_gen_vlan> gen_vlan;
 	Skeleton<xfb_harness> harness;
 	Skeleton<xfb_sink> sink;
 	Skeleton<xfb_witness> witness;
 	Skeleton<xfb_bare_redirect> bare_redirect;
 	Skeleton<xfb_bare_devmap> bare_devmap;
-	xdpfwd::Program gen_program, gen_zipf_program, harness_program, noop_program, sink_program, witness_program,
+	xdpfwd::Program gen_program, gen_zipf_program, gen_vlan_program, harness_program, harness_vlan_program, noop_program, sink_program, witness_program,
 	    bare_redirect_program, bare_devmap_program;
 	xdpfwd::PassProgram pass;
 	std::optional<xdpfwd::StaticForwarder> static_fwd;
@@ -122,10 +127,15 @@ public:
 	xdpfwd::FibForwarder fib_full{xdpfwd::FibLookup::full};
 	xdpfwd::FibForwarder fib_direct{xdpfwd::FibLookup::direct};
 	std::optional<CachedFib> fib_full_cache, fib_direct_cache;
+	/// fib_full's twin on the VLAN router (when there is one), with rin.100 in its VLAN maps
+	std::optional<xdpfwd::FibForwarder> fib_vlan;
 	std::vector<std::unique_ptr<xdpfwd::FibForwarder>> scale_fib; ///< one per FIB-scale router, in order
 	std::vector<std::unique_ptr<CachedFib>> scale_cached;         ///< likewise, with a keeper each
 
 private:
+	/// fib_vlan, set up in the VLAN router's namespace.
+	void load_vlan(const Netns& router);
+
 	xdpfwd::PerCpuMap<std::uint32_t, std::uint64_t> sink_packets_;
 	xdpfwd::BpfMap<std::uint32_t, std::uint32_t> harness_target_;
 	std::vector<xdpfwd::XdpProgram> attachments_; // last: they go first, while the programs are loaded

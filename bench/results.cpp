@@ -176,7 +176,8 @@ std::string ceiling_of(const std::string& mode)
 {
 	if (mode == "static")
 		return "bare_redirect";
-	if (mode == "map" || mode == "fib_full" || mode == "fib_direct" || mode == "fib_full_cache" || mode == "fib_direct_cache")
+	if (mode == "map" || mode == "fib_full" || mode == "fib_vlan" || mode == "fib_direct" || mode == "fib_full_cache" ||
+	    mode == "fib_direct_cache")
 		return "bare_devmap";
 	return {};
 }
@@ -228,6 +229,8 @@ std::vector<Target> targets(const Results& r)
 		versus("map", family, "bare_devmap", 0.97);
 		versus("static", family, "bare_redirect", 0.97);
 	}
+	for (const char* family : {"ipv4", "ipv6"})
+		versus(vlan_mode, family, vlan_baseline, 0.9);
 	for (const char* family : {"ipv4", "ipv6"})
 		for (const std::string lookup : {"full", "direct"}) {
 			versus("fib_" + lookup + "_cache", family, "map", 0.95);

@@ -30,6 +30,10 @@ struct TrafficSample {
 	double seconds = 0;
 	/// cached rows: the forwarder's reason counters over the run
 	std::uint64_t cache_hit = 0, cache_miss = 0, cache_stale = 0;
+	/// fib_vlan: the forwarder's REDIRECT and PASS actions over the run, and the reasons it
+	/// passed frames ("name count", ...), which show whether the tagged frames were forwarded
+	std::uint64_t redirected = 0, passed = 0;
+	std::string pass_reasons;
 };
 
 struct TrafficRow {
@@ -81,6 +85,7 @@ struct Results {
 	std::vector<TrafficRow> traffic;
 	std::vector<CostRow> costs;
 	std::vector<CoherenceResult> coherence;
+	std::string vlan_unavailable; ///< why the fib_vlan rows were left out (empty: measured, or not asked for)
 };
 
 // ---- derived figures -------------------------------------------------------------------------
@@ -106,6 +111,11 @@ const TrafficRow* find_scale(const Results& r, const std::string& mode, const st
 			     const std::string& distribution);
 /// The FIB-scale route counts of a family, ascending.
 std::vector<unsigned> scale_routes(const Results& r, const std::string& family);
+
+/// fib_vlan: 802.1Q-tagged frames (VID BENCH_VLAN_ID) through fib mode, untagged out; compared
+/// with fib_full, its untagged twin.
+inline constexpr const char* vlan_mode = "fib_vlan";
+inline constexpr const char* vlan_baseline = "fib_full";
 
 /// The bare program whose redirect a mode uses: static -> bpf_redirect, map/fib -> devmap.
 std::string ceiling_of(const std::string& mode);
