@@ -21,6 +21,7 @@
 #include "xfb_gen_vlan.skel.h"
 #include "xfb_harness.skel.h"
 #include "xfb_sink.skel.h"
+#include "xfb_sink_vlan.skel.h"
 #include "xfb_witness.skel.h"
 #include "zipf.hpp"
 
@@ -115,10 +116,12 @@ public:
 	Skeleton<xfb_gen_vlan> gen_vlan;
 	Skeleton<xfb_harness> harness;
 	Skeleton<xfb_sink> sink;
+	Skeleton<xfb_sink_vlan> sink_tagged; ///< fib_vlan_tagged's: counts frames tagged BENCH_VLAN_EGRESS_ID
 	Skeleton<xfb_witness> witness;
 	Skeleton<xfb_bare_redirect> bare_redirect;
 	Skeleton<xfb_bare_devmap> bare_devmap;
-	xdpfwd::Program gen_program, gen_zipf_program, gen_vlan_program, harness_program, harness_vlan_program, noop_program, sink_program, witness_program,
+	xdpfwd::Program gen_program, gen_zipf_program, gen_vlan_program, harness_program, harness_vlan_program, noop_program, sink_program,
+	    sink_tagged_program, witness_program,
 	    bare_redirect_program, bare_devmap_program;
 	xdpfwd::PassProgram pass;
 	std::optional<xdpfwd::StaticForwarder> static_fwd;
@@ -127,16 +130,17 @@ public:
 	xdpfwd::FibForwarder fib_full{xdpfwd::FibLookup::full};
 	xdpfwd::FibForwarder fib_direct{xdpfwd::FibLookup::direct};
 	std::optional<CachedFib> fib_full_cache, fib_direct_cache;
-	/// fib_full's twin on the VLAN router (when there is one), with rin.100 in its VLAN maps
-	std::optional<xdpfwd::FibForwarder> fib_vlan;
+	/// fib_full's twins on the VLAN routers (when there are), with rin.100 (and rout.200) in
+	/// their VLAN maps
+	std::optional<xdpfwd::FibForwarder> fib_vlan, fib_vlan_tagged;
 	std::vector<std::unique_ptr<xdpfwd::FibForwarder>> scale_fib; ///< one per FIB-scale router, in order
 	std::vector<std::unique_ptr<CachedFib>> scale_cached;         ///< likewise, with a keeper each
 
 private:
-	/// fib_vlan, set up in the VLAN router's namespace.
-	void load_vlan(const Netns& router);
+	/// A VLAN row's forwarder, set up in its router's namespace.
+	static void load_vlan(xdpfwd::FibForwarder& fib, const Netns& router, bool tagged_egress);
 
-	xdpfwd::PerCpuMap<std::uint32_t, std::uint64_t> sink_packets_;
+	xdpfwd::PerCpuMap<std::uint32_t, std::uint64_t> sink_packets_, sink_tagged_packets_;
 	xdpfwd::BpfMap<std::uint32_t, std::uint32_t> harness_target_;
 	std::vector<xdpfwd::XdpProgram> attachments_; // last: they go first, while the programs are loaded
 };

@@ -85,7 +85,7 @@ struct Results {
 	std::vector<TrafficRow> traffic;
 	std::vector<CostRow> costs;
 	std::vector<CoherenceResult> coherence;
-	std::string vlan_unavailable; ///< why the fib_vlan rows were left out (empty: measured, or not asked for)
+	std::string vlan_unavailable; ///< why the VLAN rows were left out (empty: measured, or not asked for)
 };
 
 // ---- derived figures -------------------------------------------------------------------------
@@ -112,10 +112,15 @@ const TrafficRow* find_scale(const Results& r, const std::string& mode, const st
 /// The FIB-scale route counts of a family, ascending.
 std::vector<unsigned> scale_routes(const Results& r, const std::string& family);
 
-/// fib_vlan: 802.1Q-tagged frames (VID BENCH_VLAN_ID) through fib mode, untagged out; compared
-/// with fib_full, its untagged twin.
-inline constexpr const char* vlan_mode = "fib_vlan";
+/// The VLAN rows: 802.1Q-tagged frames (VID BENCH_VLAN_ID) through fib mode, untagged out
+/// (fib_vlan) or tagged BENCH_VLAN_EGRESS_ID (fib_vlan_tagged); compared with fib_full, their
+/// untagged twin.
+inline const std::vector<std::string> vlan_modes{"fib_vlan", "fib_vlan_tagged"};
 inline constexpr const char* vlan_baseline = "fib_full";
+bool is_vlan(const std::string& mode);
+/// The median over repetitions of row's rate / `mode`'s rate in the same repetition (the
+/// round-robin puts them next to each other: slow phases of a noisy machine cancel out).
+std::optional<double> paired_ratio_to(const Results& r, const TrafficRow& row, const std::string& mode);
 
 /// The bare program whose redirect a mode uses: static -> bpf_redirect, map/fib -> devmap.
 std::string ceiling_of(const std::string& mode);

@@ -27,11 +27,12 @@ const char* family_name(int family) { return family == BENCH_IPV4 ? "ipv4" : "ip
 
 /// One line of the throughput table: a program on a router, a frame family.
 struct TrafficConfig {
-	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_vlan, fib_direct,
-				///< fib_full_cache, fib_direct_cache, fib_scale, fib_scale_cache
+	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_vlan,
+				///< fib_vlan_tagged, fib_direct, fib_full_cache, fib_direct_cache, fib_scale,
+				///< fib_scale_cache
 	int family = BENCH_IPV4;
 	std::size_t router = 0; ///< index into Topology::routers()
-	bool vlan = false;      ///< on the VLAN router instead, with tagged frames from the VLAN generator
+	const Router* vlan = nullptr; ///< a VLAN router instead, with tagged frames from the VLAN generator
 	unsigned routes = 0;    ///< FIB-scale: routes of `family` installed
 	unsigned destinations = 0; ///< FIB-scale: the traffic's destinations are drawn from this many
 	Distribution distribution = Distribution::uniform; ///< FIB-scale: how they are drawn
@@ -46,7 +47,7 @@ struct CostConfig {
 	std::string program;
 	int family = BENCH_IPV4;
 	std::size_t router = 0;
-	bool vlan = false;         ///< on the VLAN router, with tagged frames (the VLAN harness)
+	const Router* vlan = nullptr; ///< a VLAN router instead, with tagged frames (the VLAN harness)
 	unsigned routes = 0;       ///< the table's size, for the record
 	unsigned destinations = 0; ///< random destinations among this many (0: the template's)
 	const xdpfwd::Program* target = nullptr; ///< tail-called by the harness; nullptr: the generator itself
@@ -91,9 +92,11 @@ public:
 			add_traffic("static", family, &p_.static_fwd->program());
 			add_traffic("map", family, &p_.map_fwd.program());
 			add_traffic("fib_full", family, &p_.fib_full.program());
-			if (p_.fib_vlan) { // next to its untagged twin in the round-robin
+			if (p_.fib_vlan) { // next to their untagged twin in the round-robin
 				add_traffic("fib_vlan", family, &p_.fib_vlan->program());
-				traffic_.back().vlan = true;
+				traffic_.back().vlan = topo_.vlan_router(false);
+				add_traffic("fib_vlan_tagged", family, &p_.fib_vlan_tagged->program());
+				traffic_.back().vlan = topo_.vlan_router(true);
 			}
 			add_traffic("fib_direct", family, &p_.fib_direct.program());
 			add_traffic("fib_full_cache", family, &p_.fib_full_cache->fib.program(), &*p_.fib_full_cache);
@@ -130,9 +133,11 @@ public:
 			add_cost("fib_full", family, 0, &p_.fib_full.program(), XDP_REDIRECT);
 			if (p_.fib_vlan) {
 				add_cost("harness_vlan", family, 0, &p_.noop_program, XDP_PASS);
-				costs_.back().vlan = true;
+				costs_.back().vlan = topo_.vlan_router(false);
 				add_cost("fib_vlan", family, 0, &p_.fib_vlan->program(), XDP_REDIRECT);
-				costs_.back().vlan = true;
+				costs_.back().vlan = topo_.vlan_router(false);
+				add_cost("fib_vlan_tagged", family, 0, &p_.fib_vlan_tagged->program(), XDP_REDIRECT);
+				costs_.back().vlan = topo_.vlan_router(true);
 			}
 			add_cost("fib_direct", family, 0, &p_.fib_direct.program(), XDP_REDIRECT);
 			// one destination: after the first run, every run is a hit
@@ -334,7 +339,7 @@ private:
 	TrafficSample measure_traffic(TrafficConfig& c)
 	{
 		check_stop();
-		const Router& router = c.vlan ? *topo_.vlan_router() : topo_.routers()[c.router];
+		const Router& router = c.vlan ? *c.vlan : topo_.routers()[c.router];
 		const xdpfwd::XdpProgram attached = attach_in(*router.ns, *c.program, "rin", xdpfwd::AttachMode::native);
 		std::optional<xdpfwd::StatsReader> cache, stats;
 		if (c.cached) {
@@ -407,7 +412,7 @@ private:
 			const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.destinations, c.router);
 			r = run_checked(generator, frame, xdpfwd::ifindex_of("g0"), options);
 		} else if (c.vlan) {
-			const auto scope = topo_.vlan_router()->ns->enter();
+			const auto scope = c.vlan->ns->enter();
 			p_.aim_harness(*c.target, c.family, 0);
 			r = run_checked(p_.harness_vlan_program, c.family == BENCH_IPV4 ? vlan4_ : vlan6_, xdpfwd::ifindex_of("rin"),
 					options);
@@ -437,10 +442,11 @@ Results measure(const Options& o, const Machine& machine)
 	const Bytes frame4 = frame_ipv4();
 	const Bytes frame6 = frame_ipv6();
 	std::fprintf(stderr, "bench: building the topology (%zu FIB-scale routers)\n", o.routes.size());
-	const bool vlan = o.only.empty() || std::find(o.only.begin(), o.only.end(), "fib_vlan") != o.only.end();
+	const bool vlan = o.only.empty() || std::find(o.only.begin(), o.only.end(), "fib_vlan") != o.only.end() ||
+			  std::find(o.only.begin(), o.only.end(), "fib_vlan_tagged") != o.only.end();
 	Topology topo(o.routes, vlan);
 	if (!topo.vlan_unavailable().empty())
-		std::fprintf(stderr, "bench: skipping fib_vlan (802.1Q-tagged frames through fib mode): %s\n",
+		std::fprintf(stderr, "bench: skipping fib_vlan and fib_vlan_tagged (802.1Q-tagged frames through fib mode): %s\n",
 			     topo.vlan_unavailable().c_str());
 	Programs programs(topo, frame4, frame6, o.cache_entries);
 	topo.install_scale_routes();

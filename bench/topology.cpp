@@ -75,8 +75,14 @@ Topology::Topology(const std::vector<unsigned>& scale_routes, bool vlan)
 			   !ipv4 ? 0 : routes == scale_routes.front() ? smallest4 : std::max(routes, smallest4));
 	}
 	add_coherence_router();
-	if (vlan)
-		add_vlan_router();
+	if (vlan && add_vlan_router(false) && !add_vlan_router(true))
+		vlan_router_.reset(); // both VLAN rows or neither
+	if (vlan_router_) {
+		// one more idle pair, for the VLAN generator and harness (no IPv6 on it, as for the others)
+		must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=1"));
+		add_veth(gen_, "idle4", gen_, "idle5");
+		must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=0"));
+	}
 	// the main link's ends get addresses too, for anyone looking at the topology
 	gen_.add_address("g0", std::string(gen_ip4) + "/24");
 	gen_.add_address("g0", std::string(gen_ip6) + "/64");
@@ -100,7 +106,7 @@ void Topology::add_router(const std::string& role, unsigned routes, unsigned rou
 	const std::size_t index = routers_.size();
 	Router router{std::make_unique<Netns>(role), "g" + std::to_string(index), "s" + std::to_string(index), routes, routes4};
 	link_router(router);
-	address_router(*router.ns, "rin", routes == 0);
+	address_router(*router.ns, "rin", "rout", routes == 0);
 	routers_.push_back(std::move(router));
 }
 
@@ -110,28 +116,29 @@ void Topology::link_router(const Router& router)
 	add_veth(*router.ns, "rout", sink_, router.sink_if, {.a_mac = rout_mac, .b_mac = sink_mac});
 }
 
-void Topology::address_router(const Netns& r, const std::string& ingress, bool template_routes)
+void Topology::address_router(const Netns& r, const std::string& ingress, const std::string& egress, bool template_routes)
 {
 	r.set_forwarding(true);
 	r.add_address(ingress, std::string(rin_ip4) + "/24");
-	r.add_address("rout", std::string(rout_ip4) + "/24");
+	r.add_address(egress, std::string(rout_ip4) + "/24");
 	r.add_address(ingress, std::string(rin_ip6) + "/64");
-	r.add_address("rout", std::string(rout_ip6) + "/64");
-	permanent_neighbour(r, sink_ip4, "rout");
-	permanent_neighbour(r, sink_ip6, "rout");
+	r.add_address(egress, std::string(rout_ip6) + "/64");
+	permanent_neighbour(r, sink_ip4, egress);
+	permanent_neighbour(r, sink_ip6, egress);
 	if (template_routes) {
-		must(r.ip("route add " + std::string(dst_prefix4) + " via " + sink_ip4 + " dev rout"));
-		must(r.ip("-6 route add " + std::string(dst_prefix6) + " via " + sink_ip6 + " dev rout"));
+		must(r.ip("route add " + std::string(dst_prefix4) + " via " + sink_ip4 + " dev " + egress));
+		must(r.ip("-6 route add " + std::string(dst_prefix6) + " via " + sink_ip6 + " dev " + egress));
 	}
 }
 
-void Topology::add_vlan_router()
+bool Topology::add_vlan_router(bool tagged_egress)
 {
 	check_stop();
-	Router router{std::make_unique<Netns>("vlan"), "gv", "sv"};
+	Router router{std::make_unique<Netns>(tagged_egress ? "vlantag" : "vlan"), tagged_egress ? "gw" : "gv",
+		      tagged_egress ? "sw" : "sv"};
 	const Netns& r = *router.ns;
 	link_router(router);
-	// needs the kernel's 8021q module; without it the VLAN row is left out (its namespace goes)
+	// needs the kernel's 8021q module; without it the VLAN rows are left out (the namespace goes)
 	int status = 0;
 	std::string why = output(r.ip("link add link rin name " + std::string(vlan_ingress) + " type vlan id " +
 				      std::to_string(BENCH_VLAN_ID)),
@@ -141,16 +148,18 @@ void Topology::add_vlan_router()
 			why.pop_back();
 		vlan_unavailable_ = "this kernel cannot make VLAN devices (ip link add ... type vlan: " +
 				    (why.empty() ? "exit status " + std::to_string(status) : why) + ")";
-		return;
+		return false;
 	}
 	must(r.ip("link set " + std::string(vlan_ingress) + " up"));
-	// rin itself keeps no address: what arrives untagged there is not this router's traffic
-	address_router(r, vlan_ingress, true);
-	// one more idle pair, for the VLAN generator (no IPv6 on it, as for the others)
-	must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=1"));
-	add_veth(gen_, "idle4", gen_, "idle5");
-	must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=0"));
-	vlan_router_ = std::move(router);
+	if (tagged_egress) {
+		must(r.ip("link add link rout name " + std::string(vlan_egress) + " type vlan id " +
+			  std::to_string(BENCH_VLAN_EGRESS_ID)));
+		must(r.ip("link set " + std::string(vlan_egress) + " up"));
+	}
+	// rin (and rout) keep no address: what crosses them untagged is not this router's traffic
+	address_router(r, vlan_ingress, tagged_egress ? vlan_egress : "rout", true);
+	(tagged_egress ? vlan_tagged_router_ : vlan_router_) = std::move(router);
+	return true;
 }
 
 void Topology::add_coherence_router()

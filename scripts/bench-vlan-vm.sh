@@ -7,7 +7,7 @@
 #   sudo scripts/bench-vlan-vm.sh --reps 3 --seconds 1 --output-dir /tmp/vlan
 #
 # Other options go to the benchmark (build-bench/bench/xdpfwd_bench --help); the defaults here
-# are --only fib_full,fib_vlan --routes 1 --cost-repeat 200000 (per-packet costs of every
+# are --only fib_full,fib_vlan,fib_vlan_tagged --routes 1 --cost-repeat 200000 (per-packet costs of every
 # program still run). Under TCG (no usable KVM) rates are a fraction of the host's and only
 # ratios within one run mean anything. Environment: BENCH_BUILD_DIR (build-bench), the
 # XDPFWD_VM_* of scripts/vm.sh (XDPFWD_VM_TIMEOUT: default 1800 s here).
@@ -27,7 +27,7 @@ while (($#)); do
 	shift
 done
 # the defaults of options not given (the benchmark refuses an option twice)
-for default in "--only fib_full,fib_vlan" "--routes 1" "--cost-repeat 200000" "--reps 5" "--seconds 2"; do
+for default in "--only fib_full,fib_vlan,fib_vlan_tagged" "--routes 1" "--cost-repeat 200000" "--reps 5" "--seconds 2"; do
 	given=false
 	for arg in "${args[@]}"; do
 		[[ $arg == "${default%% *}" || $arg == "${default%% *}="* ]] && given=true
