@@ -156,7 +156,9 @@ bool Topology::add_vlan_router(bool tagged_egress)
 			  std::to_string(BENCH_VLAN_EGRESS_ID)));
 		must(r.ip("link set " + std::string(vlan_egress) + " up"));
 	}
-	// rin (and rout) keep no address: what crosses them untagged is not this router's traffic
+	// rin (and rout) keep no address: what crosses them untagged is not this router's traffic.
+	// The generator writes the tag into its frames itself (an XDP_TX-ed frame carries no
+	// offloaded tag), so its veth's transmit VLAN offload does not matter here.
 	address_router(r, vlan_ingress, tagged_egress ? vlan_egress : "rout", true);
 	(tagged_egress ? vlan_tagged_router_ : vlan_router_) = std::move(router);
 	return true;
