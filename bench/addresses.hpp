@@ -33,4 +33,10 @@ inline constexpr const char* sink2_ip6 = "2001:db8:3::2";
 inline constexpr const char* dst_prefix4 = "203.0.113.0/24";    // what the template's destinations are routed by
 inline constexpr const char* dst_prefix6 = "2001:db8:ffff::/48";
 
+// The VLAN routers' ingress: a VLAN device on their rin (VID BENCH_VLAN_ID, bench_abi.h),
+// holding rin_ip4 and rin_ip6; the tagged-egress router's egress, on its rout
+// (BENCH_VLAN_EGRESS_ID), holding rout_ip4 and rout_ip6.
+inline constexpr const char* vlan_ingress = "rin.100";
+inline constexpr const char* vlan_egress = "rout.200";
+
 } // namespace bench

@@ -32,4 +32,15 @@ Bytes frame_ipv6()
 	return frame;
 }
 
+Bytes with_vlan_tag(const Bytes& frame, std::uint16_t vid)
+{
+	if (frame.size() < t::eth_header_len)
+		throw std::logic_error("with_vlan_tag: no Ethernet header");
+	Bytes tagged(frame.begin(), frame.begin() + 12);
+	t::put16(tagged, t::ethertype_8021q);
+	t::put16(tagged, vid);
+	tagged.insert(tagged.end(), frame.begin() + 12, frame.end());
+	return tagged;
+}
+
 } // namespace bench

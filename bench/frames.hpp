@@ -20,6 +20,9 @@ Bytes frame_ipv4();
 /// generator patches it when it changes the destination). BENCH_FRAME6_LEN bytes.
 Bytes frame_ipv6();
 
+/// `frame` with an 802.1Q tag (VID `vid`, priority 0) after its MACs.
+Bytes with_vlan_tag(const Bytes& frame, std::uint16_t vid);
+
 /// Copies a template into a skeleton's .rodata words (volatile there).
 template <class Words>
 void set_template(Words& words, const Bytes& frame)

@@ -48,7 +48,7 @@ Options parse_options(int argc, char** argv)
 	app.add_option("--batch", o.batch, "BPF_PROG_RUN live-frames batch size (default: the kernel's, 64)");
 	app.add_option("--only", o.only,
 		       "run only these traffic modes (kernel, bare_redirect, bare_devmap, static, map, fib_full, "
-		       "fib_direct, fib_full_cache, fib_direct_cache, fib_scale, coherence), e.g. to profile one with "
+		       "fib_vlan, fib_vlan_tagged (both need VLAN devices: left out where the kernel cannot make them), fib_direct, fib_full_cache, fib_direct_cache, fib_scale, coherence), e.g. to profile one with "
 		       "perf; per-packet costs still run")
 	    ->delimiter(',');
 	app.add_option("--revision", o.revision, "the sources' revision, recorded with the results (scripts/bench.sh sets it)");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <stdexcept>
 
 #include "bench_abi.h"
 
@@ -70,8 +71,10 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 		       xdpfwd::check(bpf_map__set_max_entries(s.maps.dest_table, blocks * BENCH_DEST_SLOTS),
 				     [] { return std::string("size the generator's destination table"); });
 	       }),
+      gen_vlan("bench_gen_vlan", [&](xfb_gen_vlan& s) { set_templates(s, frame4, frame6); }),
       harness("bench_harness", [&](xfb_harness& s) { set_templates(s, frame4, frame6); }),
       sink("bench_sink", [](xfb_sink&) {}),
+      sink_tagged("bench_sink_vlan", [](xfb_sink_vlan&) {}),
       witness("bench_witness",
 	      [&](xfb_witness& s) {
 		      topo.sink().inside([&] {
@@ -83,13 +86,17 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
       bare_devmap("bare_devmap", [&](xfb_bare_devmap& s) { configure_bare(topo, *s.rodata); }),
       gen_program(Skeleton<xfb_gen>::program(gen->progs.bench_gen)),
       gen_zipf_program(Skeleton<xfb_gen>::program(gen_zipf->progs.bench_gen)),
+      gen_vlan_program(Skeleton<xfb_gen_vlan>::program(gen_vlan->progs.bench_gen_vlan)),
       harness_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness)),
+      harness_vlan_program(Skeleton<xfb_harness>::program(harness->progs.bench_harness_vlan)),
       noop_program(Skeleton<xfb_harness>::program(harness->progs.bench_noop)),
       sink_program(Skeleton<xfb_sink>::program(sink->progs.bench_sink)),
+      sink_tagged_program(Skeleton<xfb_sink_vlan>::program(sink_tagged->progs.bench_sink_vlan)),
       witness_program(Skeleton<xfb_witness>::program(witness->progs.bench_witness)),
       bare_redirect_program(Skeleton<xfb_bare_redirect>::program(bare_redirect->progs.bare_redirect)),
       bare_devmap_program(Skeleton<xfb_bare_devmap>::program(bare_devmap->progs.bare_devmap)),
       sink_packets_(sink_program.per_cpu_map<std::uint32_t, std::uint64_t>("sink_packets")),
+      sink_tagged_packets_(sink_tagged_program.per_cpu_map<std::uint32_t, std::uint64_t>("sink_packets")),
       harness_target_(harness_program.map<std::uint32_t, std::uint32_t>("target"))
 {
 	using xdpfwd::AttachMode;
@@ -101,6 +108,15 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 	// a veth accepts redirected frames only when its peer runs XDP: the sink does, everywhere
 	for (const Router& r : topo.routers())
 		attachments_.push_back(attach_in(topo.sink(), sink_program, r.sink_if, AttachMode::native));
+	if (const Router* vlan = topo.vlan_router()) {
+		const Router& tagged = *topo.vlan_router(true);
+		attachments_.push_back(attach_in(topo.gen(), gen_vlan_program, "idle4", AttachMode::generic));
+		attachments_.push_back(attach_in(topo.gen(), harness_vlan_program, "idle5", AttachMode::generic));
+		attachments_.push_back(attach_in(topo.sink(), sink_program, vlan->sink_if, AttachMode::native));
+		attachments_.push_back(attach_in(topo.sink(), sink_tagged_program, tagged.sink_if, AttachMode::native));
+		load_vlan(fib_vlan.emplace(xdpfwd::FibLookup::full), *vlan->ns, false);
+		load_vlan(fib_vlan_tagged.emplace(xdpfwd::FibLookup::full), *tagged.ns, true);
+	}
 	for (const char* port : {"c0", "c1"})
 		attachments_.push_back(attach_in(topo.sink(), witness_program, port, AttachMode::native));
 
@@ -115,6 +131,32 @@ Programs::Programs(const Topology& topo, const Bytes& frame4, const Bytes& frame
 	fib_full_cache.emplace(*topo.routers().front().ns, xdpfwd::FibLookup::full, cache_entries, std::vector<std::string>{"rout"});
 	fib_direct_cache.emplace(*topo.routers().front().ns, xdpfwd::FibLookup::direct, cache_entries,
 				 std::vector<std::string>{"rout"});
+}
+
+void Programs::load_vlan(xdpfwd::FibForwarder& fib, const Netns& router, bool tagged_egress)
+{
+	router.inside([&] {
+		// what add_port does for ports with VLAN devices, short of attaching (each run does):
+		// tags visible to XDP, the ports egresses, so that their VLAN devices fill the VLAN maps
+		// (rout's receive offload stays: nothing tagged arrives there)
+		const unsigned rin = xdpfwd::ifindex_of("rin"), rout = xdpfwd::ifindex_of("rout");
+		xdpfwd::require_tags_visible(rin, true, "forward the VLAN rows' tagged frames");
+		fib.enable_egress(rin);
+		fib.enable_egress(rout);
+		using xdpfwd::VlanDevice, xdpfwd::VlanTag, xdpfwd::VlanTags;
+		std::vector<VlanDevice> wanted{
+		    {xdpfwd::ifindex_of(vlan_ingress), {}, rin, VlanTags(VlanTag{xdpfwd::tpid_8021q, BENCH_VLAN_ID})}};
+		if (tagged_egress)
+			wanted.push_back({xdpfwd::ifindex_of(vlan_egress), {}, rout,
+					  VlanTags(VlanTag{xdpfwd::tpid_8021q, BENCH_VLAN_EGRESS_ID})});
+		std::sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.ifindex < b.ifindex; });
+		fib.refresh_vlans();
+		// what the program's maps hold, read back (names are not kept there)
+		if (fib.vlans() != wanted)
+			throw std::runtime_error("a VLAN row's fib forwarder does not hold " + std::string(vlan_ingress) +
+						 (tagged_egress ? " and " + std::string(vlan_egress) : std::string()) +
+						 " in its VLAN maps: " + std::to_string(fib.vlans().size()) + " VLAN devices there");
+	});
 }
 
 void Programs::load_scale(const Topology& topo)
@@ -164,6 +206,14 @@ const xdpfwd::Program& Programs::generator(Distribution d, int family, unsigned 
 	return d == Distribution::zipf ? gen_zipf_program : gen_program;
 }
 
+const xdpfwd::Program& Programs::vlan_generator(int family)
+{
+	gen_vlan->bss->family = static_cast<std::uint32_t>(family);
+	gen_vlan->bss->route_count = 0;
+	gen_vlan->bss->table_base = 0;
+	return gen_vlan_program;
+}
+
 void Programs::aim_harness(const xdpfwd::Program& target, int family, unsigned destinations)
 {
 	harness->bss->family = static_cast<std::uint32_t>(family);
@@ -173,7 +223,7 @@ void Programs::aim_harness(const xdpfwd::Program& target, int family, unsigned d
 
 std::pair<std::uint64_t, std::uint64_t> Programs::sink_count() const
 {
-	return {sink_packets_.sum(0), sink_packets_.sum(1)};
+	return {sink_packets_.sum(0) + sink_tagged_packets_.sum(0), sink_packets_.sum(1) + sink_tagged_packets_.sum(1)};
 }
 
 } // namespace bench

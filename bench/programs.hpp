@@ -18,8 +18,10 @@
 #include "xfb_bare_devmap.skel.h"
 #include "xfb_bare_redirect.skel.h"
 #include "xfb_gen.skel.h"
+#include "xfb_gen_vlan.skel.h"
 #include "xfb_harness.skel.h"
 #include "xfb_sink.skel.h"
+#include "xfb_sink_vlan.skel.h"
 #include "xfb_witness.skel.h"
 #include "zipf.hpp"
 
@@ -78,7 +80,7 @@ private:
 xdpfwd::XdpProgram attach_in(const Netns& ns, const xdpfwd::Program& program, const std::string& ifname,
 			     xdpfwd::AttachMode mode);
 
-/// The permanent attachments: generator and harness on the idle pair, sink on every sink port,
+/// The permanent attachments: generators and harness on the idle pairs, sink on every sink port,
 /// the witness on the coherence router's two sink ports.
 class Programs {
 public:
@@ -98,6 +100,9 @@ public:
 	/// (`destinations` of them; 0: the template's destination).
 	const xdpfwd::Program& generator(Distribution d, int family, unsigned destinations, std::size_t router = 0);
 
+	/// The VLAN row's generator (the template's destination, tagged BENCH_VLAN_ID), set up for `family`.
+	const xdpfwd::Program& vlan_generator(int family);
+
 	/// Makes the harness tail-call `target` on `family` frames (with random destinations among
 	/// `destinations`, 0: the template's).
 	void aim_harness(const xdpfwd::Program& target, int family, unsigned destinations);
@@ -108,12 +113,15 @@ public:
 	const std::uint32_t cache_entries;
 	Skeleton<xfb_gen> gen;
 	Skeleton<xfb_gen> gen_zipf;
+	Skeleton<xfb_gen_vlan> gen_vlan;
 	Skeleton<xfb_harness> harness;
 	Skeleton<xfb_sink> sink;
+	Skeleton<xfb_sink_vlan> sink_tagged; ///< fib_vlan_tagged's: counts frames tagged BENCH_VLAN_EGRESS_ID
 	Skeleton<xfb_witness> witness;
 	Skeleton<xfb_bare_redirect> bare_redirect;
 	Skeleton<xfb_bare_devmap> bare_devmap;
-	xdpfwd::Program gen_program, gen_zipf_program, harness_program, noop_program, sink_program, witness_program,
+	xdpfwd::Program gen_program, gen_zipf_program, gen_vlan_program, harness_program, harness_vlan_program, noop_program, sink_program,
+	    sink_tagged_program, witness_program,
 	    bare_redirect_program, bare_devmap_program;
 	xdpfwd::PassProgram pass;
 	std::optional<xdpfwd::StaticForwarder> static_fwd;
@@ -122,11 +130,17 @@ public:
 	xdpfwd::FibForwarder fib_full{xdpfwd::FibLookup::full};
 	xdpfwd::FibForwarder fib_direct{xdpfwd::FibLookup::direct};
 	std::optional<CachedFib> fib_full_cache, fib_direct_cache;
+	/// fib_full's twins on the VLAN routers (when there are), with rin.100 (and rout.200) in
+	/// their VLAN maps
+	std::optional<xdpfwd::FibForwarder> fib_vlan, fib_vlan_tagged;
 	std::vector<std::unique_ptr<xdpfwd::FibForwarder>> scale_fib; ///< one per FIB-scale router, in order
 	std::vector<std::unique_ptr<CachedFib>> scale_cached;         ///< likewise, with a keeper each
 
 private:
-	xdpfwd::PerCpuMap<std::uint32_t, std::uint64_t> sink_packets_;
+	/// A VLAN row's forwarder, set up in its router's namespace.
+	static void load_vlan(xdpfwd::FibForwarder& fib, const Netns& router, bool tagged_egress);
+
+	xdpfwd::PerCpuMap<std::uint32_t, std::uint64_t> sink_packets_, sink_tagged_packets_;
 	xdpfwd::BpfMap<std::uint32_t, std::uint32_t> harness_target_;
 	std::vector<xdpfwd::XdpProgram> attachments_; // last: they go first, while the programs are loaded
 };

@@ -176,9 +176,23 @@ std::string ceiling_of(const std::string& mode)
 {
 	if (mode == "static")
 		return "bare_redirect";
-	if (mode == "map" || mode == "fib_full" || mode == "fib_direct" || mode == "fib_full_cache" || mode == "fib_direct_cache")
+	if (mode == "map" || mode == "fib_full" || is_vlan(mode) || mode == "fib_direct" || mode == "fib_full_cache" ||
+	    mode == "fib_direct_cache")
 		return "bare_devmap";
 	return {};
+}
+
+bool is_vlan(const std::string& mode) { return std::find(vlan_modes.begin(), vlan_modes.end(), mode) != vlan_modes.end(); }
+
+std::optional<double> paired_ratio_to(const Results& r, const TrafficRow& row, const std::string& mode)
+{
+	const TrafficRow* base = find_row(r, mode, row.family);
+	if (!base || row.samples.empty() || base->samples.size() != row.samples.size())
+		return std::nullopt;
+	std::vector<double> ratios;
+	for (std::size_t i = 0; i < row.samples.size(); ++i)
+		ratios.push_back(row.samples[i].mpps / base->samples[i].mpps);
+	return median(ratios);
 }
 
 std::optional<double> ratio_to(const Results& r, const TrafficRow& row, const std::string& mode)
@@ -228,6 +242,9 @@ std::vector<Target> targets(const Results& r)
 		versus("map", family, "bare_devmap", 0.97);
 		versus("static", family, "bare_redirect", 0.97);
 	}
+	for (const std::string& mode : vlan_modes)
+		for (const char* family : {"ipv4", "ipv6"})
+			versus(mode, family, vlan_baseline, 0.9);
 	for (const char* family : {"ipv4", "ipv6"})
 		for (const std::string lookup : {"full", "direct"}) {
 			versus("fib_" + lookup + "_cache", family, "map", 0.95);

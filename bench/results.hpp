@@ -30,6 +30,10 @@ struct TrafficSample {
 	double seconds = 0;
 	/// cached rows: the forwarder's reason counters over the run
 	std::uint64_t cache_hit = 0, cache_miss = 0, cache_stale = 0;
+	/// fib_vlan: the forwarder's REDIRECT and PASS actions over the run, and the reasons it
+	/// passed frames ("name count", ...), which show whether the tagged frames were forwarded
+	std::uint64_t redirected = 0, passed = 0;
+	std::string pass_reasons;
 };
 
 struct TrafficRow {
@@ -81,6 +85,7 @@ struct Results {
 	std::vector<TrafficRow> traffic;
 	std::vector<CostRow> costs;
 	std::vector<CoherenceResult> coherence;
+	std::string vlan_unavailable; ///< why the VLAN rows were left out (empty: measured, or not asked for)
 };
 
 // ---- derived figures -------------------------------------------------------------------------
@@ -106,6 +111,16 @@ const TrafficRow* find_scale(const Results& r, const std::string& mode, const st
 			     const std::string& distribution);
 /// The FIB-scale route counts of a family, ascending.
 std::vector<unsigned> scale_routes(const Results& r, const std::string& family);
+
+/// The VLAN rows: 802.1Q-tagged frames (VID BENCH_VLAN_ID) through fib mode, untagged out
+/// (fib_vlan) or tagged BENCH_VLAN_EGRESS_ID (fib_vlan_tagged); compared with fib_full, their
+/// untagged twin.
+inline const std::vector<std::string> vlan_modes{"fib_vlan", "fib_vlan_tagged"};
+inline constexpr const char* vlan_baseline = "fib_full";
+bool is_vlan(const std::string& mode);
+/// The median over repetitions of row's rate / `mode`'s rate in the same repetition (the
+/// round-robin puts them next to each other: slow phases of a noisy machine cancel out).
+std::optional<double> paired_ratio_to(const Results& r, const TrafficRow& row, const std::string& mode);
 
 /// The bare program whose redirect a mode uses: static -> bpf_redirect, map/fib -> devmap.
 std::string ceiling_of(const std::string& mode);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_abi.h"
 #include "results.hpp"
 
 namespace bench {
@@ -59,6 +60,13 @@ Json throughput(const Results& r, const TrafficRow& row)
 		  {"ratio_to_ceiling", number(ratio_to(r, row, ceiling), 4)},
 		  {"ratio_to_smallest_table", number(ratio_to_smallest(r, row), 4)},
 		  {"cached", is_cached(row.mode)}};
+	if (is_vlan(row.mode)) {
+		// tags as the frames carry them; the ratios are against the same program on untagged frames
+		j["ingress_tags"] = "802.1Q VID " + std::to_string(BENCH_VLAN_ID);
+		j["egress_tags"] = row.mode == "fib_vlan" ? std::string("none") : "802.1Q VID " + std::to_string(BENCH_VLAN_EGRESS_ID);
+		j["ratio_to_untagged"] = number(ratio_to(r, row, vlan_baseline), 4);
+		j["paired_ratio_to_untagged"] = number(paired_ratio_to(r, row, vlan_baseline), 4);
+	}
 	if (is_cached(row.mode)) {
 		j["route_cache_entries"] = row.cache_entries;
 		j["cache_hit_rate"] = number(hit_rate(row), 6);
@@ -80,6 +88,11 @@ Json throughput(const Results& r, const TrafficRow& row)
 			       {"received", s.received},
 			       {"other", s.other},
 			       {"seconds", number(s.seconds, 4)}};
+		if (is_vlan(row.mode)) {
+			sample["redirected"] = s.redirected;
+			sample["passed"] = s.passed;
+			sample["pass_reasons"] = s.pass_reasons;
+		}
 		if (is_cached(row.mode)) {
 			sample["cache_hit"] = s.cache_hit;
 			sample["cache_miss"] = s.cache_miss;
@@ -164,6 +177,7 @@ std::string to_json(const Results& r)
 	Json& changes = j["coherence"] = Json::array();
 	for (const CoherenceResult& c : r.coherence)
 		changes.push_back(coherence(c));
+	j["vlan_rows_skipped"] = r.vlan_unavailable.empty() ? Json(nullptr) : Json(r.vlan_unavailable);
 	Json& met = j["targets"] = Json::array();
 	for (const Target& t : targets(r))
 		met.push_back(target(t));

@@ -22,6 +22,9 @@ std::string describe_mode(const std::string& mode)
 	    {"static", "xdpfwd static"},
 	    {"map", "xdpfwd map"},
 	    {"fib_full", "xdpfwd fib (full lookup)"},
+	    {"fib_vlan", "xdpfwd fib (full lookup), 802.1Q VID " + std::to_string(BENCH_VLAN_ID) + " in, untagged out"},
+	    {"fib_vlan_tagged", "xdpfwd fib (full lookup), 802.1Q VID " + std::to_string(BENCH_VLAN_ID) + " in, VID " +
+				    std::to_string(BENCH_VLAN_EGRESS_ID) + " out"},
 	    {"fib_direct", "xdpfwd fib (direct lookup)"},
 	    {"fib_full_cache", "xdpfwd fib (full lookup) + route cache"},
 	    {"fib_direct_cache", "xdpfwd fib (direct lookup) + route cache"},
@@ -93,6 +96,49 @@ void scale_table(std::ostringstream& md, const Results& r, const std::string& fa
 	}
 }
 
+/// The VLAN rows against fib_full, their untagged twin (or why they were not measured).
+void vlan_table(std::ostringstream& md, const Results& r)
+{
+	if (!r.vlan_unavailable.empty()) {
+		md << "\nfib_vlan and fib_vlan_tagged (802.1Q-tagged frames) were not measured: " << r.vlan_unavailable << "\n";
+		return;
+	}
+	bool any = false;
+	for (const std::string& mode : vlan_modes)
+		for (const char* family : {"ipv4", "ipv6"})
+			if (const TrafficRow* row = find_row(r, mode, family))
+				any = any || !row->samples.empty();
+	if (!any)
+		return;
+	md << "\n### VLAN: 802.1Q-tagged ingress\n\n";
+	md << "Frames tagged VID " << BENCH_VLAN_ID << " (IPv4 " << r.frame4 + BENCH_VLAN_TAG_LEN << " B, IPv6 "
+	   << r.frame6 + BENCH_VLAN_TAG_LEN << " B) arrive on rin of a router where the VLAN device rin." << BENCH_VLAN_ID
+	   << " holds the addresses; the fib forwarder (full lookup, no cache) looks them up as arriving there "
+	      "(vlan_ingress). fib_vlan: the route leaves through rout, so the tag is popped; fib_vlan_tagged (another "
+	      "router): through rout."
+	   << BENCH_VLAN_EGRESS_ID << ", a VLAN device on rout, so the frame leaves rout with its tag rewritten to VID "
+	   << BENCH_VLAN_EGRESS_ID << " (same length). x untagged: against fib_full, the same program and lookup on "
+	      "untagged frames on the main router, in the same round-robin: the ratio of the medians, and the median of "
+	      "the ratios within each repetition (paired).\n\n";
+	md << "| Row | Family | fib_full Mpps | VLAN Mpps | VLAN range | VLAN loss | x untagged | x untagged (paired) |\n"
+	      "|---|---|---:|---:|---:|---:|---:|---:|\n";
+	for (const std::string& mode : vlan_modes)
+		for (const char* family : {"ipv4", "ipv6"}) {
+			const TrafficRow* vlan = find_row(r, mode, family);
+			const TrafficRow* plain = find_row(r, vlan_baseline, family);
+			if (!vlan || vlan->samples.empty())
+				continue;
+			const std::vector<double> v = mpps_of(*vlan);
+			const auto ratio = ratio_to(r, *vlan, vlan_baseline);
+			const auto paired = paired_ratio_to(r, *vlan, vlan_baseline);
+			md << "| " << mode << " | " << family << " | "
+			   << (plain && !plain->samples.empty() ? fixed(median_mpps(*plain), 3) : "-") << " | " << fixed(median(v), 3)
+			   << " | " << fixed(*std::min_element(v.begin(), v.end()), 3) << "-"
+			   << fixed(*std::max_element(v.begin(), v.end()), 3) << " | " << percent(median_loss(*vlan)) << " | "
+			   << (ratio ? fixed(*ratio, 3) + "x" : "-") << " | " << (paired ? fixed(*paired, 3) + "x" : "-") << " |\n";
+		}
+}
+
 std::string microseconds(double us) { return std::isnan(us) ? "-" : fixed(us, 1); }
 
 } // namespace
@@ -132,6 +178,8 @@ std::string to_markdown(const Results& r)
 		   << hit_cell(row) << " |\n";
 	}
 
+	vlan_table(md, r);
+
 	md << "\n## FIB scale (xdpfwd fib, full lookup, destinations among the installed routes)\n\n";
 	md << "Uncached and cached (" << r.cache_entries << "-slot route cache, a keeper started after the routes were "
 	   << "installed) forwarders on the same routers. Uniform: every frame goes to a uniformly random destination, "
@@ -159,7 +207,12 @@ std::string to_markdown(const Results& r)
 		for (const CostRow& d : r.costs)
 			if (d.program == c.program && !d.routes)
 				(d.family == "ipv4" ? v4 : v6) = fixed(cost_ns(d), 1);
-		md << "| " << c.program << (c.program == "harness" ? " (frame restore + tail call; subtracted below)" : "") << " | "
+		md << "| " << c.program
+		   << (c.program == "harness" ? " (frame restore + tail call; subtracted below)"
+		       : c.program == "harness_vlan"
+			   ? " (the same for the VLAN rows' tagged frames, with an xdp_adjust_head; subtracted from them)"
+			   : "")
+		   << " | "
 		   << v4 << " | " << v6 << " | " << c.insns << " | " << c.jited_bytes << " |\n";
 	}
 	bool scale_header = false;

@@ -27,10 +27,12 @@ const char* family_name(int family) { return family == BENCH_IPV4 ? "ipv4" : "ip
 
 /// One line of the throughput table: a program on a router, a frame family.
 struct TrafficConfig {
-	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_direct,
-				///< fib_full_cache, fib_direct_cache, fib_scale, fib_scale_cache
+	std::string mode;       ///< kernel, bare_redirect, bare_devmap, static, map, fib_full, fib_vlan,
+				///< fib_vlan_tagged, fib_direct, fib_full_cache, fib_direct_cache, fib_scale,
+				///< fib_scale_cache
 	int family = BENCH_IPV4;
 	std::size_t router = 0; ///< index into Topology::routers()
+	const Router* vlan = nullptr; ///< a VLAN router instead, with tagged frames from the VLAN generator
 	unsigned routes = 0;    ///< FIB-scale: routes of `family` installed
 	unsigned destinations = 0; ///< FIB-scale: the traffic's destinations are drawn from this many
 	Distribution distribution = Distribution::uniform; ///< FIB-scale: how they are drawn
@@ -45,6 +47,7 @@ struct CostConfig {
 	std::string program;
 	int family = BENCH_IPV4;
 	std::size_t router = 0;
+	const Router* vlan = nullptr; ///< a VLAN router instead, with tagged frames (the VLAN harness)
 	unsigned routes = 0;       ///< the table's size, for the record
 	unsigned destinations = 0; ///< random destinations among this many (0: the template's)
 	const xdpfwd::Program* target = nullptr; ///< tail-called by the harness; nullptr: the generator itself
@@ -79,7 +82,8 @@ t::RunResult run_checked(const xdpfwd::Program& program, const Bytes& frame, uns
 class Runner {
 public:
 	Runner(const Options& options, Topology& topo, Programs& programs, const Bytes& frame4, const Bytes& frame6)
-	    : o_(options), topo_(topo), p_(programs), frame4_(frame4), frame6_(frame6)
+	    : o_(options), topo_(topo), p_(programs), frame4_(frame4), frame6_(frame6),
+	      vlan4_(with_vlan_tag(frame4, BENCH_VLAN_ID)), vlan6_(with_vlan_tag(frame6, BENCH_VLAN_ID))
 	{
 		for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
 			add_traffic("kernel", family, &p_.pass.program());
@@ -88,6 +92,12 @@ public:
 			add_traffic("static", family, &p_.static_fwd->program());
 			add_traffic("map", family, &p_.map_fwd.program());
 			add_traffic("fib_full", family, &p_.fib_full.program());
+			if (p_.fib_vlan) { // next to their untagged twin in the round-robin
+				add_traffic("fib_vlan", family, &p_.fib_vlan->program());
+				traffic_.back().vlan = topo_.vlan_router(false);
+				add_traffic("fib_vlan_tagged", family, &p_.fib_vlan_tagged->program());
+				traffic_.back().vlan = topo_.vlan_router(true);
+			}
 			add_traffic("fib_direct", family, &p_.fib_direct.program());
 			add_traffic("fib_full_cache", family, &p_.fib_full_cache->fib.program(), &*p_.fib_full_cache);
 			add_traffic("fib_direct_cache", family, &p_.fib_direct_cache->fib.program(), &*p_.fib_direct_cache);
@@ -121,6 +131,14 @@ public:
 			add_cost("static", family, 0, &p_.static_fwd->program(), XDP_REDIRECT);
 			add_cost("map", family, 0, &p_.map_fwd.program(), XDP_REDIRECT);
 			add_cost("fib_full", family, 0, &p_.fib_full.program(), XDP_REDIRECT);
+			if (p_.fib_vlan) {
+				add_cost("harness_vlan", family, 0, &p_.noop_program, XDP_PASS);
+				costs_.back().vlan = topo_.vlan_router(false);
+				add_cost("fib_vlan", family, 0, &p_.fib_vlan->program(), XDP_REDIRECT);
+				costs_.back().vlan = topo_.vlan_router(false);
+				add_cost("fib_vlan_tagged", family, 0, &p_.fib_vlan_tagged->program(), XDP_REDIRECT);
+				costs_.back().vlan = topo_.vlan_router(true);
+			}
 			add_cost("fib_direct", family, 0, &p_.fib_direct.program(), XDP_REDIRECT);
 			// one destination: after the first run, every run is a hit
 			add_cost("fib_full_cache", family, 0, &p_.fib_full_cache->fib.program(), XDP_REDIRECT);
@@ -172,6 +190,16 @@ public:
 						throw std::runtime_error("generator: IPv4 destination outside the FIB-scale destinations");
 				}
 		}
+		// the VLAN generator's frames are the untagged generator's with the tag after the MACs
+		if (p_.fib_vlan)
+			for (const int family : {BENCH_IPV4, BENCH_IPV6}) {
+				const Bytes& plain = family == BENCH_IPV4 ? frame4_ : frame6_;
+				const t::RunResult untagged = t::run(p_.generator(Distribution::uniform, family, 0), plain, g0);
+				r = t::run(p_.vlan_generator(family), family == BENCH_IPV4 ? vlan4_ : vlan6_, g0);
+				if (r.action != xdpfwd::XdpAction::tx || r.frame != with_vlan_tag(untagged.frame, BENCH_VLAN_ID))
+					throw std::runtime_error(std::string("VLAN generator: the ") + family_name(family) +
+								 " frame is not the untagged one with an 802.1Q tag");
+			}
 		const std::size_t largest = topo_.routers().size() - 1;
 		const std::tuple<Distribution, unsigned, std::size_t> cases[] = {
 		    {Distribution::uniform, 0u, 0}, {Distribution::uniform, 1u, 0},
@@ -208,6 +236,10 @@ public:
 				std::fprintf(stderr, "bench:   %-16s %s %7u routes %-7s  %7.3f Mpps  sent %llu received %llu", c.mode.c_str(),
 					     family_name(c.family), c.routes, is_scale(c.mode) ? distribution_name(c.distribution) : "",
 					     s.mpps, static_cast<unsigned long long>(s.sent), static_cast<unsigned long long>(s.received));
+				if (c.vlan)
+					std::fprintf(stderr, "  REDIRECT %llu PASS %llu%s%s", static_cast<unsigned long long>(s.redirected),
+						     static_cast<unsigned long long>(s.passed), s.pass_reasons.empty() ? "" : " reasons: ",
+						     s.pass_reasons.c_str());
 				if (c.cached)
 					std::fprintf(stderr, "  hits %.2f %%", lookups ? 100.0 * static_cast<double>(s.cache_hit) / static_cast<double>(lookups) : 0.0);
 				std::fputc('\n', stderr);
@@ -250,10 +282,13 @@ public:
 			row.samples = c.samples;
 			res.traffic.push_back(row);
 		}
-		std::map<std::string, double> harness_ns; // "<family>/<routes>" -> median
+		std::map<std::string, double> harness_ns; // "<family>/<routes>" or "<family>/vlan" -> median
+		auto harness_key = [](const CostConfig& c) {
+			return std::string(family_name(c.family)) + "/" + (c.vlan ? "vlan" : std::to_string(c.routes));
+		};
 		for (const CostConfig& c : costs_)
-			if (c.program == "harness")
-				harness_ns[std::string(family_name(c.family)) + "/" + std::to_string(c.routes)] = median(c.raw_ns);
+			if (c.program == "harness" || c.program == "harness_vlan")
+				harness_ns[harness_key(c)] = median(c.raw_ns);
 		for (const CostConfig& c : costs_) {
 			CostRow row;
 			row.program = c.program;
@@ -262,13 +297,14 @@ public:
 			row.raw_ns = c.raw_ns;
 			row.retval = c.last_retval;
 			row.expected = c.expected;
-			row.through_harness = c.target != nullptr && c.program != "harness";
+			row.through_harness = c.target != nullptr && c.program != "harness" && c.program != "harness_vlan";
 			std::tie(row.insns, row.jited_bytes) = program_size(
 			    !c.target ? (c.distribution == Distribution::zipf ? p_.gen_zipf_program : p_.gen_program)
-			    : c.program == "harness" ? p_.harness_program
-						     : *c.target);
+			    : c.program == "harness"      ? p_.harness_program
+			    : c.program == "harness_vlan" ? p_.harness_vlan_program
+			                                  : *c.target);
 			if (row.through_harness)
-				row.harness_ns = harness_ns[row.family + "/" + std::to_string(c.routes)];
+				row.harness_ns = harness_ns[harness_key(c)];
 			res.costs.push_back(row);
 		}
 		return res;
@@ -303,21 +339,25 @@ private:
 	TrafficSample measure_traffic(TrafficConfig& c)
 	{
 		check_stop();
-		const Router& router = topo_.routers()[c.router];
+		const Router& router = c.vlan ? *c.vlan : topo_.routers()[c.router];
 		const xdpfwd::XdpProgram attached = attach_in(*router.ns, *c.program, "rin", xdpfwd::AttachMode::native);
-		std::optional<xdpfwd::StatsReader> cache;
+		std::optional<xdpfwd::StatsReader> cache, stats;
 		if (c.cached) {
 			c.cached->check_keeper();
 			cache.emplace(*c.program);
 		}
-		const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.destinations, c.router);
-		const Bytes& frame = c.family == BENCH_IPV4 ? frame4_ : frame6_;
+		if (c.vlan)
+			stats.emplace(*c.program);
+		const xdpfwd::Program& generator =
+		    c.vlan ? p_.vlan_generator(c.family) : p_.generator(c.distribution, c.family, c.destinations, c.router);
+		const Bytes& frame = c.vlan ? (c.family == BENCH_IPV4 ? vlan4_ : vlan6_) : c.family == BENCH_IPV4 ? frame4_ : frame6_;
 
 		const auto scope = topo_.gen().enter();
 		const unsigned ingress = xdpfwd::ifindex_of(router.gen_if);
 		auto timed = [&](std::uint32_t repeat) {
 			const auto before = p_.sink_count();
 			const xdpfwd::StatsSnapshot cache_before = cache ? cache->snapshot() : xdpfwd::StatsSnapshot{};
+			const xdpfwd::StatsSnapshot stats_before = stats ? stats->snapshot() : xdpfwd::StatsSnapshot{};
 			const auto start = std::chrono::steady_clock::now();
 			run_checked(generator, frame, ingress, {.repeat = repeat, .live = true, .batch = o_.batch});
 			const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -329,6 +369,16 @@ private:
 				s.cache_hit = delta(xdpfwd::Reason::cache_hit);
 				s.cache_miss = delta(xdpfwd::Reason::cache_miss);
 				s.cache_stale = delta(xdpfwd::Reason::cache_stale);
+			}
+			if (stats) {
+				const xdpfwd::StatsSnapshot after = stats->snapshot();
+				s.redirected = after[xdpfwd::XdpAction::redirect].packets - stats_before[xdpfwd::XdpAction::redirect].packets;
+				s.passed = after[xdpfwd::XdpAction::pass].packets - stats_before[xdpfwd::XdpAction::pass].packets;
+				for (std::size_t i = 0; i < xdpfwd::reason_count; ++i)
+					if (const auto n = after.reasons[i].packets - stats_before.reasons[i].packets;
+					    n && i != static_cast<std::size_t>(xdpfwd::Reason::fib_success))
+						s.pass_reasons += (s.pass_reasons.empty() ? "" : ", ") +
+								  std::string(to_string(static_cast<xdpfwd::Reason>(i))) + " " + std::to_string(n);
 			}
 			s.sent = repeat;
 			s.received = after.first - before.first;
@@ -361,6 +411,11 @@ private:
 			const auto scope = topo_.gen().enter();
 			const xdpfwd::Program& generator = p_.generator(c.distribution, c.family, c.destinations, c.router);
 			r = run_checked(generator, frame, xdpfwd::ifindex_of("g0"), options);
+		} else if (c.vlan) {
+			const auto scope = c.vlan->ns->enter();
+			p_.aim_harness(*c.target, c.family, 0);
+			r = run_checked(p_.harness_vlan_program, c.family == BENCH_IPV4 ? vlan4_ : vlan6_, xdpfwd::ifindex_of("rin"),
+					options);
 		} else {
 			const auto scope = topo_.routers()[c.router].ns->enter();
 			p_.aim_harness(*c.target, c.family, c.destinations);
@@ -375,6 +430,7 @@ private:
 	Programs& p_;
 	const Bytes& frame4_;
 	const Bytes& frame6_;
+	const Bytes vlan4_, vlan6_; // the VLAN row's: tagged BENCH_VLAN_ID
 	std::vector<TrafficConfig> traffic_;
 	std::vector<CostConfig> costs_;
 };
@@ -386,7 +442,12 @@ Results measure(const Options& o, const Machine& machine)
 	const Bytes frame4 = frame_ipv4();
 	const Bytes frame6 = frame_ipv6();
 	std::fprintf(stderr, "bench: building the topology (%zu FIB-scale routers)\n", o.routes.size());
-	Topology topo(o.routes);
+	const bool vlan = o.only.empty() || std::find(o.only.begin(), o.only.end(), "fib_vlan") != o.only.end() ||
+			  std::find(o.only.begin(), o.only.end(), "fib_vlan_tagged") != o.only.end();
+	Topology topo(o.routes, vlan);
+	if (!topo.vlan_unavailable().empty())
+		std::fprintf(stderr, "bench: skipping fib_vlan and fib_vlan_tagged (802.1Q-tagged frames through fib mode): %s\n",
+			     topo.vlan_unavailable().c_str());
 	Programs programs(topo, frame4, frame6, o.cache_entries);
 	topo.install_scale_routes();
 	programs.load_scale(topo); // after the routes: a keeper would handle a notification for each
@@ -396,6 +457,7 @@ Results measure(const Options& o, const Machine& machine)
 	runner.check_frames();
 	runner.run();
 	Results res = runner.results(machine, zipf_distinct);
+	res.vlan_unavailable = topo.vlan_unavailable();
 	if (o.only.empty() || std::find(o.only.begin(), o.only.end(), "coherence") != o.only.end())
 		for (const int family : {BENCH_IPV4, BENCH_IPV6})
 			res.coherence.push_back(measure_coherence(o, topo, programs, family, family == BENCH_IPV4 ? frame4 : frame6));

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "bench_abi.h"
 #include "routes.hpp"
 #include "stop.hpp"
 
@@ -16,6 +17,7 @@ namespace {
 
 using xdpfwd::test::add_veth;
 using xdpfwd::test::must;
+using xdpfwd::test::output;
 
 /// Feeds `ip -batch` the lines `write` makes; returns the seconds it took.
 double install_routes(const Netns& ns, bool ipv6, unsigned count,
@@ -55,7 +57,7 @@ void permanent_neighbour(const Netns& r, const std::string& address, const std::
 
 } // namespace
 
-Topology::Topology(const std::vector<unsigned>& scale_routes)
+Topology::Topology(const std::vector<unsigned>& scale_routes, bool vlan)
 {
 	// The idle links only host attached programs. Without IPv6 they send no DAD, RS or MLD frame
 	// at link-up that the harness attached there could turn into a bench frame for the forwarder
@@ -73,6 +75,14 @@ Topology::Topology(const std::vector<unsigned>& scale_routes)
 			   !ipv4 ? 0 : routes == scale_routes.front() ? smallest4 : std::max(routes, smallest4));
 	}
 	add_coherence_router();
+	if (vlan && add_vlan_router(false) && !add_vlan_router(true))
+		vlan_router_.reset(); // both VLAN rows or neither
+	if (vlan_router_) {
+		// one more idle pair, for the VLAN generator and harness (no IPv6 on it, as for the others)
+		must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=1"));
+		add_veth(gen_, "idle4", gen_, "idle5");
+		must(gen_.exec("sysctl -qw net.ipv6.conf.default.disable_ipv6=0"));
+	}
 	// the main link's ends get addresses too, for anyone looking at the topology
 	gen_.add_address("g0", std::string(gen_ip4) + "/24");
 	gen_.add_address("g0", std::string(gen_ip6) + "/64");
@@ -95,21 +105,63 @@ void Topology::add_router(const std::string& role, unsigned routes, unsigned rou
 	check_stop();
 	const std::size_t index = routers_.size();
 	Router router{std::make_unique<Netns>(role), "g" + std::to_string(index), "s" + std::to_string(index), routes, routes4};
-	const Netns& r = *router.ns;
-	add_veth(gen_, router.gen_if, r, "rin", {.a_mac = gen_mac, .b_mac = rin_mac});
-	add_veth(r, "rout", sink_, router.sink_if, {.a_mac = rout_mac, .b_mac = sink_mac});
-	r.set_forwarding(true);
-	r.add_address("rin", std::string(rin_ip4) + "/24");
-	r.add_address("rout", std::string(rout_ip4) + "/24");
-	r.add_address("rin", std::string(rin_ip6) + "/64");
-	r.add_address("rout", std::string(rout_ip6) + "/64");
-	permanent_neighbour(r, sink_ip4, "rout");
-	permanent_neighbour(r, sink_ip6, "rout");
-	if (!routes) {
-		must(r.ip("route add " + std::string(dst_prefix4) + " via " + sink_ip4 + " dev rout"));
-		must(r.ip("-6 route add " + std::string(dst_prefix6) + " via " + sink_ip6 + " dev rout"));
-	}
+	link_router(router);
+	address_router(*router.ns, "rin", "rout", routes == 0);
 	routers_.push_back(std::move(router));
+}
+
+void Topology::link_router(const Router& router)
+{
+	add_veth(gen_, router.gen_if, *router.ns, "rin", {.a_mac = gen_mac, .b_mac = rin_mac});
+	add_veth(*router.ns, "rout", sink_, router.sink_if, {.a_mac = rout_mac, .b_mac = sink_mac});
+}
+
+void Topology::address_router(const Netns& r, const std::string& ingress, const std::string& egress, bool template_routes)
+{
+	r.set_forwarding(true);
+	r.add_address(ingress, std::string(rin_ip4) + "/24");
+	r.add_address(egress, std::string(rout_ip4) + "/24");
+	r.add_address(ingress, std::string(rin_ip6) + "/64");
+	r.add_address(egress, std::string(rout_ip6) + "/64");
+	permanent_neighbour(r, sink_ip4, egress);
+	permanent_neighbour(r, sink_ip6, egress);
+	if (template_routes) {
+		must(r.ip("route add " + std::string(dst_prefix4) + " via " + sink_ip4 + " dev " + egress));
+		must(r.ip("-6 route add " + std::string(dst_prefix6) + " via " + sink_ip6 + " dev " + egress));
+	}
+}
+
+bool Topology::add_vlan_router(bool tagged_egress)
+{
+	check_stop();
+	Router router{std::make_unique<Netns>(tagged_egress ? "vlantag" : "vlan"), tagged_egress ? "gw" : "gv",
+		      tagged_egress ? "sw" : "sv"};
+	const Netns& r = *router.ns;
+	link_router(router);
+	// needs the kernel's 8021q module; without it the VLAN rows are left out (the namespace goes)
+	int status = 0;
+	std::string why = output(r.ip("link add link rin name " + std::string(vlan_ingress) + " type vlan id " +
+				      std::to_string(BENCH_VLAN_ID)),
+				 &status);
+	if (status != 0) {
+		while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+			why.pop_back();
+		vlan_unavailable_ = "this kernel cannot make VLAN devices (ip link add ... type vlan: " +
+				    (why.empty() ? "exit status " + std::to_string(status) : why) + ")";
+		return false;
+	}
+	must(r.ip("link set " + std::string(vlan_ingress) + " up"));
+	if (tagged_egress) {
+		must(r.ip("link add link rout name " + std::string(vlan_egress) + " type vlan id " +
+			  std::to_string(BENCH_VLAN_EGRESS_ID)));
+		must(r.ip("link set " + std::string(vlan_egress) + " up"));
+	}
+	// rin (and rout) keep no address: what crosses them untagged is not this router's traffic.
+	// The generator writes the tag into its frames itself (an XDP_TX-ed frame carries no
+	// offloaded tag), so its veth's transmit VLAN offload does not matter here.
+	address_router(r, vlan_ingress, tagged_egress ? vlan_egress : "rout", true);
+	(tagged_egress ? vlan_tagged_router_ : vlan_router_) = std::move(router);
+	return true;
 }
 
 void Topology::add_coherence_router()

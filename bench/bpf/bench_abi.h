@@ -22,6 +22,9 @@ typedef __u32 bench_u32;
 #define BENCH_ETH_LEN 14
 #define BENCH_IP6_DST_OFFSET (BENCH_ETH_LEN + 24)       /* IPv6 destination address */
 #define BENCH_UDP6_CHECK_OFFSET (BENCH_ETH_LEN + 40 + 6) /* UDP checksum after IPv6 */
+#define BENCH_VLAN_ID 100       /* the VLAN rows' 802.1Q tag (bench/bpf/gen_vlan.bpf.c) */
+#define BENCH_VLAN_EGRESS_ID 200 /* fib_vlan_tagged: the tag frames leave with (rout.200) */
+#define BENCH_VLAN_TAG_LEN 4
 
 /* Families the generator writes (its .bss `family`). */
 #define BENCH_IPV4 0

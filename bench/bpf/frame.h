@@ -53,11 +53,10 @@ static __always_inline __u32 pick_destination(void)
 	return bpf_get_prandom_u32() % route_count;
 }
 
-/* Returns 0 when the frame is shorter than the template (not one of ours). */
-static __always_inline int write_frame(struct xdp_md *ctx)
+/* The template at `data` (the frame's start, or later: gen_vlan.bpf.c puts a tag in front);
+ * returns 0 when the frame is shorter than the template (not one of ours). */
+static __always_inline int write_frame_at(void *data, void *data_end)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	__u64 *word = data;
 
 	if (family == BENCH_IPV4) {
@@ -98,6 +97,38 @@ static __always_inline int write_frame(struct xdp_md *ctx)
 		sum = (__u16)~fold_sum(sum);
 		*check = sum ? sum : 0xffff; /* 0 means "no checksum", which IPv6 forbids */
 	}
+	return 1;
+}
+
+static __always_inline int write_frame(struct xdp_md *ctx)
+{
+	return write_frame_at((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+}
+
+#ifndef ETH_P_8021Q
+#define ETH_P_8021Q 0x8100
+#endif
+
+/* The VLAN row's frame: the template with an 802.1Q tag (VID BENCH_VLAN_ID, priority 0) after
+ * the MACs. Returns 0 when the frame is shorter. */
+static __always_inline int write_tagged_frame(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 *word = data;
+	__be16 *tag = data + 12;
+
+	if (data + BENCH_VLAN_TAG_LEN + BENCH_ETH_LEN > data_end)
+		return 0;
+	if (!write_frame_at(data + BENCH_VLAN_TAG_LEN, data_end))
+		return 0;
+	/* the template's MACs (bytes 4..15 now) move to the front, in ascending words: each is
+	 * read before anything overwrites it; its ethertype stays at 16, behind the tag */
+	word[0] = word[1];
+	word[1] = word[2];
+	word[2] = word[3];
+	tag[0] = bpf_htons(ETH_P_8021Q);
+	tag[1] = bpf_htons(BENCH_VLAN_ID);
 	return 1;
 }
 
