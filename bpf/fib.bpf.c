@@ -57,6 +57,14 @@ struct {
 	__type(value, struct xdpfwd_vlan_link);
 } vlan_egress SEC(".maps");
 
+/* Both maps' direct-mapped front (xdpfwd/abi.h): an array lookup the JIT inlines. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * XDPFWD_VLAN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xdpfwd_vlan_slot);
+} vlan_slots SEC(".maps");
+
 /*
  * The route cache: a successful lookup's answer per (ingress, family, destination), in a
  * two-way set-associative table per CPU (xdpfwd/abi.h): slots 2s and 2s+1 form set s, the most
@@ -261,12 +269,24 @@ static __always_inline void cache_remember(const struct cache_use *use, const st
 static __always_inline __u32 logical_ingress(struct xdp_md *ctx, const struct packet *pkt)
 {
 	struct xdpfwd_vlan_link link;
-	__u32 *device;
+	const struct xdpfwd_vlan_slot *front;
+	__u32 *device, slot, tpids, vids, front_tpids, front_vids;
 
 	if (!pkt->vlan_tags)
 		return ctx->ingress_ifindex;
 	link.port = ctx->ingress_ifindex;
 	link.tags = pkt->tags;
+	/* the tags as two words (memcpy: no aliasing games; the link is 4-aligned, one load each) */
+	__builtin_memcpy(&tpids, link.tags.tpid, sizeof(tpids));
+	__builtin_memcpy(&vids, link.tags.vid, sizeof(vids));
+	slot = xdpfwd_vlan_ingress_slot(link.port, tpids, vids);
+	front = bpf_map_lookup_elem(&vlan_slots, &slot);
+	if (front && front->device && front->link.port == link.port) {
+		__builtin_memcpy(&front_tpids, front->link.tags.tpid, sizeof(front_tpids));
+		__builtin_memcpy(&front_vids, front->link.tags.vid, sizeof(front_vids));
+		if (front_tpids == tpids && front_vids == vids)
+			return front->device;
+	}
 	device = bpf_map_lookup_elem(&vlan_ingress, &link);
 	return device ? *device : 0;
 }
@@ -278,13 +298,20 @@ static __always_inline __u32 logical_ingress(struct xdp_md *ctx, const struct pa
  */
 static __always_inline int redirect_egress(__u32 egress, const struct xdpfwd_vlan_tags **tags)
 {
-	struct xdpfwd_vlan_link *link;
+	const struct xdpfwd_vlan_link *link;
+	const struct xdpfwd_vlan_slot *front;
 	int action = bpf_redirect_map(&tx_ports, egress, XDP_PASS);
+	__u32 slot;
 
 	*tags = 0;
 	if (action == XDP_REDIRECT)
 		return action;
-	link = bpf_map_lookup_elem(&vlan_egress, &egress);
+	slot = xdpfwd_vlan_egress_slot(egress);
+	front = bpf_map_lookup_elem(&vlan_slots, &slot);
+	if (front && front->device == egress)
+		link = &front->link;
+	else
+		link = bpf_map_lookup_elem(&vlan_egress, &egress);
 	if (!link)
 		return action;
 	*tags = &link->tags;

@@ -54,7 +54,7 @@ TEST_CASE("BpfMap: typed get, set, erase and iteration; the wrong types or name 
 	auto macs = map.program().map<std::uint32_t, xdpfwd_port_route>(XDPFWD_MAP_PORT_ROUTES);
 	CHECK(macs.name() == XDPFWD_MAP_PORT_ROUTES);
 	CHECK_FALSE(macs.get(7));
-	const xdpfwd_port_route value{{2, 0, 0x5e, 0, 0x53, 1}, {2, 0, 0x5e, 0, 0x53, 2}};
+	const xdpfwd_port_route value{{2, 0, 0x5e, 0, 0x53, 1}, {2, 0, 0x5e, 0, 0x53, 2}, {}, {}};
 	macs.set(7, value);
 	macs.set(70000, value);
 	REQUIRE(macs.get(7));

@@ -274,6 +274,41 @@ TEST_CASE("fib VLANs (BPF_PROG_RUN): tags are pushed, popped and rewritten, 802.
 			       trunk_mac);
 	}
 
+	// the front (vlan_slots) and the hash maps each find a device alone: the program computes
+	// the slots user space filled, and a device whose slot another holds is still found
+	{
+		const unsigned device = ifindex_of("trunk.100");
+		auto ingress = program.map<xdpfwd_vlan_link, std::uint32_t>(XDPFWD_MAP_VLAN_INGRESS);
+		auto egress = program.map<std::uint32_t, xdpfwd_vlan_link>(XDPFWD_MAP_VLAN_EGRESS);
+		auto slots = program.map<std::uint32_t, xdpfwd_vlan_slot>(XDPFWD_MAP_VLAN_SLOTS);
+		xdpfwd_vlan_link link{};
+		link.port = trunk;
+		link.tags = VlanTags(VlanTag{tpid_8021q, 100}).to_abi();
+		const std::uint32_t in_slot = detail::VlanMaps::ingress_slot(link), out_slot = xdpfwd_vlan_egress_slot(device);
+		REQUIRE(slots.get(in_slot)->device == device);
+		REQUIRE(slots.get(out_slot)->device == device);
+		const auto both_ways = [&] {
+			check_retagged(program, trunk, false, "192.0.2.2", vlan100, {}, plain_host_mac, plain_mac);
+			check_retagged(program, plain, false, "198.51.100.2", {}, vlan100, tagged_host_mac, trunk_mac);
+		};
+		REQUIRE(ingress.erase(link));
+		REQUIRE(egress.erase(device));
+		both_ways(); // the front alone
+		const xdpfwd_vlan_slot in_front = *slots.get(in_slot), out_front = *slots.get(out_slot);
+		slots.set(in_slot, {});
+		slots.set(out_slot, {});
+		ingress.set(link, device);
+		egress.set(device, link);
+		both_ways(); // the hash maps alone
+		ingress.erase(link);
+		check_unknown_vlan(program, trunk, vlan100); // neither
+		slots.set(in_slot, in_front);
+		slots.set(out_slot, out_front);
+		CHECK(forwarding.fib.refresh_vlans().size() == 4); // and user space restores both
+		CHECK(ingress.get(link) == device);
+		both_ways();
+	}
+
 	// tags no VLAN device on the port has: the kernel's, counted as vlan
 	check_unknown_vlan(program, trunk, {{q, 999}});
 	check_unknown_vlan(program, trunk, {{ad, 100}});      // VID 100, but an S-tag

@@ -26,8 +26,8 @@ struct MapRoute {
 	unsigned egress = 0;
 	MacAddress dst_mac;
 	MacAddress src_mac;
-	VlanTags ingress_tags;
-	VlanTags egress_tags;
+	VlanTags ingress_tags{};
+	VlanTags egress_tags{};
 	friend bool operator==(const MapRoute&, const MapRoute&) = default;
 };
 

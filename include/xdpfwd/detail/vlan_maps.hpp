@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #pragma once
 
-// Fib mode's two VLAN maps, kept equal to the VLAN devices stacked on the forwarder's ports.
+// Fib mode's VLAN maps (two hash maps and their direct-mapped front), kept equal to the VLAN
+// devices stacked on the forwarder's ports.
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <map>
 #include <vector>
 
 #include "../abi.h"
@@ -18,8 +21,18 @@ class VlanMaps {
 public:
 	explicit VlanMaps(const Program& program)
 	    : ingress_(program.map<xdpfwd_vlan_link, std::uint32_t>(XDPFWD_MAP_VLAN_INGRESS)),
-	      egress_(program.map<std::uint32_t, xdpfwd_vlan_link>(XDPFWD_MAP_VLAN_EGRESS))
+	      egress_(program.map<std::uint32_t, xdpfwd_vlan_link>(XDPFWD_MAP_VLAN_EGRESS)),
+	      slots_(program.map<std::uint32_t, xdpfwd_vlan_slot>(XDPFWD_MAP_VLAN_SLOTS))
 	{
+	}
+
+	/// The front slot (vlan_slots) of a VLAN device's ingress entry, as the program computes it.
+	static std::uint32_t ingress_slot(const xdpfwd_vlan_link& link)
+	{
+		std::uint32_t tpids = 0, vids = 0;
+		std::memcpy(&tpids, link.tags.tpid, sizeof(tpids));
+		std::memcpy(&vids, link.tags.vid, sizeof(vids));
+		return xdpfwd_vlan_ingress_slot(link.port, tpids, vids);
 	}
 
 	/// Makes the maps hold exactly the devices among `devices` whose port is in `ports`, and
@@ -36,6 +49,7 @@ public:
 			ingress_.set(link, device.ifindex);
 			egress_.set(device.ifindex, link);
 		}
+		sync_front(wanted);
 		const auto is_wanted_link = [&](const xdpfwd_vlan_link& link, std::uint32_t ifindex) {
 			return std::any_of(wanted.begin(), wanted.end(), [&](const VlanDevice& device) {
 				const xdpfwd_vlan_link mine = link_of(device);
@@ -64,6 +78,28 @@ public:
 	}
 
 private:
+	// The front holds whoever comes first in ifindex order per slot; the rest live in the hash
+	// maps alone, which are written before and erased after, so the program finds every device
+	// in one of the two throughout. A slot is rewritten only when its holder changes.
+	void sync_front(const std::vector<VlanDevice>& wanted)
+	{
+		std::map<std::uint32_t, xdpfwd_vlan_slot> front;
+		std::vector<VlanDevice> ordered = wanted;
+		std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.ifindex < b.ifindex; });
+		for (const VlanDevice& device : ordered) {
+			const xdpfwd_vlan_slot slot{link_of(device), device.ifindex};
+			front.try_emplace(ingress_slot(slot.link), slot);
+			front.try_emplace(xdpfwd_vlan_egress_slot(device.ifindex), slot);
+		}
+		for (std::uint32_t index = 0; index < 2 * XDPFWD_VLAN_SLOTS; ++index) {
+			const auto found = front.find(index);
+			const xdpfwd_vlan_slot want = found == front.end() ? xdpfwd_vlan_slot{} : found->second;
+			const auto have = slots_.get(index);
+			if (!have || std::memcmp(&*have, &want, sizeof(want)) != 0)
+				slots_.set(index, want);
+		}
+	}
+
 	static xdpfwd_vlan_link link_of(const VlanDevice& device)
 	{
 		xdpfwd_vlan_link link{};
@@ -74,6 +110,7 @@ private:
 
 	BpfMap<xdpfwd_vlan_link, std::uint32_t> ingress_;
 	BpfMap<std::uint32_t, xdpfwd_vlan_link> egress_;
+	BpfMap<std::uint32_t, xdpfwd_vlan_slot> slots_;
 };
 
 } // namespace xdpfwd::detail
