@@ -467,6 +467,11 @@ TEST_CASE("fib VLANs: `xdpfwd run fib --no-cache` follows VLAN devices that come
 	const std::string four = "VLAN devices forwarded on the ports: trunk.100 (100), trunk.300 (ad:300), trunk.300.10 (300.10), trunk.200 (ad:200)\n";
 	CHECK_MESSAGE(logged(four), test::output("cat " + log));
 	CHECK(fib.vlans().size() == 4);
+	// plain strips tags (a veth's default): its first VLAN device gets a warning naming the fix
+	must(lab.router.ip("link add link plain name plain.700 type vlan id 700"));
+	CHECK_MESSAGE(logged("warning: forward the VLAN devices on plain (ifindex "), test::output("cat " + log));
+	CHECK_MESSAGE(logged("ethtool -K plain rxvlan off"), test::output("cat " + log));
+	must(lab.router.ip("link del plain.700"));
 	(void)test::run(lab.router.exec("pkill -TERM -f 'run fib plain trunk --no-cache'"));
 	CHECK(logged("detached"));
 	must("rm -f " + log);

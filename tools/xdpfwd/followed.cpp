@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 namespace xdpfwd::cli {
 
@@ -220,9 +221,38 @@ private:
 		std::sort(now.begin(), now.end());
 		if (now != before)
 			log("VLAN devices forwarded on the ports: " + (names.empty() ? std::string("none") : names));
+		check_offloads(log);
+	}
+
+	// A port that gains its first VLAN device while it strips tags would forward that VLAN's
+	// frames as untagged: --vlan-offload-off turns the offload off then, else the log says so
+	// (once per port, until it has been fixed).
+	void check_offloads(const Log& log)
+	{
+		const auto devices = vlan_devices();
+		for (const unsigned port : fib_.egress_ports()) {
+			if (std::none_of(devices.begin(), devices.end(), [&](const VlanDevice& d) { return d.port == port; }))
+				continue;
+			const auto on = rx_vlan_offloads(port);
+			if (on.empty()) {
+				offload_warned_.erase(port);
+				continue;
+			}
+			if (options().turn_off_vlan_offload) {
+				FibForwarder::require_vlan_tags_visible(port, true, devices);
+				log("turned " + detail::Ethtool::join(on) + " off on " + describe_interface(port) + ", which has VLAN devices now");
+			} else if (offload_warned_.insert(port).second) {
+				try {
+					FibForwarder::require_vlan_tags_visible(port, false, devices);
+				} catch (const Error& e) {
+					log(std::string("warning: ") + e.what());
+				}
+			}
+		}
 	}
 
 	FibForwarder fib_;
+	std::set<unsigned> offload_warned_;
 };
 
 class FollowedMap final : public FollowedForwarder {
