@@ -4,7 +4,7 @@
 # the sanitizer slot: a clang build with ASan and UBSan (build-asan, scripts/fuzz.sh --only build)
 # runs the tests listed in sanitizer_tests below, and each libFuzzer target runs for 30 s
 # (scripts/fuzz.sh --only libfuzzer), each target one case. On 2 cores from a clean clone:
-# the slot took 179 s to build, 167 s to test, 94 s to fuzz; the whole script 936 s (packages
+# the slot took 174 s to build, 190 s to test, 93 s to fuzz; the whole script 1110 s (packages
 # already installed). The last line is always
 # "N passed, N failed[, N skipped]" over all of it; a binary that crashed or timed out without
 # doctest's summary counts as one failed case. Exits non-zero when anything failed.
