@@ -36,7 +36,6 @@ static __always_inline enum retag_result retag(struct xdp_md *ctx, struct packet
 {
 	const int wanted = out ? tag_count(out) : 0;
 	const int delta = ((int)pkt->vlan_tags - wanted) * (int)sizeof(struct vlan_tag);
-	const __be16 l3_proto = family == AF_INET ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
 	struct ethhdr saved = *pkt->eth;
 	struct vlan_tag *tag;
 	struct ethhdr *eth;
@@ -53,20 +52,19 @@ static __always_inline enum retag_result retag(struct xdp_md *ctx, struct packet
 		return RETAG_LOST;
 	__builtin_memcpy(eth->h_dest, saved.h_dest, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, saved.h_source, ETH_ALEN);
+	/* the IP header does not move, nor the L3 ethertype in the two bytes before it: whatever
+	 * the tag count, those bytes end the new header as they ended the old one */
 	if (wanted == 0) {
 		l3 = tag;
-		eth->h_proto = l3_proto;
 	} else {
 		eth->h_proto = out->tpid[0];
 		tag[0].tci = out->vid[0];
 		if (wanted == 1) {
 			l3 = &tag[1];
-			tag[0].encapsulated_proto = l3_proto;
 		} else {
 			l3 = &tag[2];
 			tag[0].encapsulated_proto = out->tpid[1];
 			tag[1].tci = out->vid[1];
-			tag[1].encapsulated_proto = l3_proto;
 		}
 	}
 
